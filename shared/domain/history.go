@@ -1,0 +1,70 @@
+package domain
+
+import "time"
+
+// Operation is the "OPERAZIONE SVOLTA" column of a pratica's history. The
+// values are the Italian texts people read, as the manual shows them.
+type Operation string
+
+// Operations written to the history.
+const (
+	OpVerificationsSent   Operation = "Richiesta parere pratica"
+	OpNoCDSReason         Operation = "Inserimento motivo mancata convocazione CDS"
+	OpPraticaRegistered   Operation = "Registrazione dati pratica"
+	OpRequestCreated      Operation = "Richiesta prenotazione videoconferenza"
+	OpMessageSent         Operation = "Invio comunicazione videoconferenza"
+	OpRequestStateChanged Operation = "Cambio stato richiesta videoconferenza"
+)
+
+// HistoryEntry is one line of a pratica's Storico.
+type HistoryEntry struct {
+	PraticaID string
+	At        time.Time
+	ActorID   string
+	// ActorName is NOMINATIVO; RoleUnit is RUOLO / STRUTTURA.
+	ActorName string
+	RoleUnit  string
+	Operation Operation
+	// Detail adds context (a request's id, a new state); may be empty.
+	Detail string
+	// RequestID links the entry to a booking request, when there is one.
+	RequestID string
+}
+
+// NewHistory builds the history entry for an operation by who at now.
+func NewHistory(praticaID string, who Principal, op Operation, detail string, now time.Time) HistoryEntry {
+	return HistoryEntry{
+		PraticaID: praticaID,
+		At:        now,
+		ActorID:   who.UserID,
+		ActorName: who.Name,
+		RoleUnit:  who.RoleUnit(),
+		Operation: op,
+		Detail:    detail,
+	}
+}
+
+// EventKind names an outbox event: something to be mailed (SPEC §3).
+type EventKind string
+
+// Outbox events.
+const (
+	EventRequestCreated EventKind = "request_created"
+	EventMessagePosted  EventKind = "message_posted"
+	EventStateChanged   EventKind = "state_changed"
+)
+
+// OutboxEvent is a notification that the change commits together with the
+// data; the notify function mails it exactly once.
+type OutboxEvent struct {
+	Kind      EventKind
+	PraticaID string
+	RequestID string
+	// Seq distinguishes several events of one kind on one request (the
+	// message number, the request version); with the kind it makes the
+	// event's id, so a retried change cannot enqueue a second copy.
+	Seq int64
+	At  time.Time
+	// Data carries what the mail needs beyond the request itself.
+	Data map[string]string
+}

@@ -1,0 +1,352 @@
+package store
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+
+	"suapcds/shared/domain"
+)
+
+// Item types (the "type" attribute), also what the stream filter matches.
+const (
+	TypeOffice  = "office"
+	TypePratica = "pratica"
+	TypeLive    = "live"
+	TypeRequest = "request"
+	TypeMessage = "message"
+	TypeHistory = "history"
+	TypeOutbox  = "outbox"
+)
+
+// Key builders. Every key is "<KIND>#<id>" so that kinds never collide.
+func officePK(id string) string  { return "OFFICE#" + id }
+func praticaPK(id string) string { return "PRATICA#" + id }
+func requestPK(id string) string { return "REQ#" + id }
+func outboxPK(id string) string  { return "OUTBOX#" + id }
+
+const (
+	skMeta        = "META"
+	skLive        = "LIVE"
+	skOutbox      = "OUTBOX"
+	skHistoryPref = "HIST#"
+	skMessagePref = "MSG#"
+	allRequests   = "REQ"
+)
+
+// sortTime formats t in fixed width UTC so byte order is time order.
+func sortTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000000Z") }
+
+func listKey(t time.Time, id string) string { return sortTime(t) + "#" + id }
+
+func messageSK(seq int) string { return fmt.Sprintf("%s%09d", skMessagePref, seq) }
+
+type officeRecord struct {
+	PK            string   `dynamodbav:"pk"`
+	SK            string   `dynamodbav:"sk"`
+	Type          string   `dynamodbav:"type"`
+	ID            string   `dynamodbav:"id"`
+	Name          string   `dynamodbav:"name"`
+	BasinID       string   `dynamodbav:"basinId,omitempty"`
+	Email         string   `dynamodbav:"email,omitempty"`
+	PEC           string   `dynamodbav:"pec,omitempty"`
+	LocalHolidays []string `dynamodbav:"localHolidays,omitempty"`
+}
+
+type bodyRecord struct {
+	BodyID   string `dynamodbav:"bodyId"`
+	OfficeID string `dynamodbav:"officeId"`
+	Name     string `dynamodbav:"name"`
+}
+
+type praticaRecord struct {
+	PK                string       `dynamodbav:"pk"`
+	SK                string       `dynamodbav:"sk"`
+	Type              string       `dynamodbav:"type"`
+	ID                string       `dynamodbav:"id"`
+	Number            string       `dynamodbav:"number"`
+	OfficeID          string       `dynamodbav:"officeId"`
+	BasinID           string       `dynamodbav:"basinId,omitempty"`
+	ProcedureType     string       `dynamodbav:"procedureType"`
+	Bodies            []bodyRecord `dynamodbav:"bodies"`
+	CDSConvened       bool         `dynamodbav:"cdsConvened"`
+	NoCDSReason       string       `dynamodbav:"noCdsReason,omitempty"`
+	VerificationsSent bool         `dynamodbav:"verificationsSent"`
+	Version           int64        `dynamodbav:"version"`
+}
+
+// liveRecord is the one-live-request lock of a pratica: it exists while a
+// request is APERTA or IN_ELABORAZIONE, and a create puts it only if absent.
+type liveRecord struct {
+	PK        string `dynamodbav:"pk"`
+	SK        string `dynamodbav:"sk"`
+	Type      string `dynamodbav:"type"`
+	RequestID string `dynamodbav:"requestId"`
+}
+
+type meetingRecord struct {
+	RoomID   string `dynamodbav:"roomId,omitempty"`
+	Code     string `dynamodbav:"code"`
+	Password string `dynamodbav:"password"`
+	Link     string `dynamodbav:"link"`
+}
+
+type requestRecord struct {
+	PK   string `dynamodbav:"pk"`
+	SK   string `dynamodbav:"sk"`
+	Type string `dynamodbav:"type"`
+	// Index keys.
+	OfficeKey  string `dynamodbav:"officeKey"`
+	BasinKey   string `dynamodbav:"basinKey,omitempty"`
+	StateKey   string `dynamodbav:"stateKey"`
+	AllKey     string `dynamodbav:"allKey"`
+	PraticaKey string `dynamodbav:"praticaKey"`
+	ListKey    string `dynamodbav:"listKey"`
+
+	ID               string         `dynamodbav:"id"`
+	PraticaID        string         `dynamodbav:"praticaId"`
+	PraticaNumber    string         `dynamodbav:"praticaNumber"`
+	OfficeID         string         `dynamodbav:"officeId"`
+	BasinID          string         `dynamodbav:"basinId,omitempty"`
+	CreatedBy        string         `dynamodbav:"createdBy"`
+	CreatedByName    string         `dynamodbav:"createdByName"`
+	CreatedByRole    string         `dynamodbav:"createdByRole"`
+	CreatedAt        time.Time      `dynamodbav:"createdAt"`
+	Start            time.Time      `dynamodbav:"start"`
+	DurationMinutes  int            `dynamodbav:"durationMinutes"`
+	Email            string         `dynamodbav:"email"`
+	Subject          string         `dynamodbav:"subject"`
+	Recording        bool           `dynamodbav:"recording"`
+	RecordingConsent bool           `dynamodbav:"recordingConsent"`
+	State            string         `dynamodbav:"state"`
+	Assignee         string         `dynamodbav:"assignee,omitempty"`
+	AssigneeName     string         `dynamodbav:"assigneeName,omitempty"`
+	Meeting          *meetingRecord `dynamodbav:"meeting,omitempty"`
+	StateReason      string         `dynamodbav:"stateReason,omitempty"`
+	MessageCount     int            `dynamodbav:"messageCount"`
+	UpdatedAt        time.Time      `dynamodbav:"updatedAt"`
+	Version          int64          `dynamodbav:"version"`
+}
+
+type messageRecord struct {
+	PK          string    `dynamodbav:"pk"`
+	SK          string    `dynamodbav:"sk"`
+	Type        string    `dynamodbav:"type"`
+	RequestID   string    `dynamodbav:"requestId"`
+	Seq         int       `dynamodbav:"seq"`
+	SenderID    string    `dynamodbav:"senderId"`
+	SenderName  string    `dynamodbav:"senderName"`
+	SenderRole  string    `dynamodbav:"senderRole"`
+	At          time.Time `dynamodbav:"at"`
+	Subject     string    `dynamodbav:"subject"`
+	Body        string    `dynamodbav:"body,omitempty"`
+	StateAtSend string    `dynamodbav:"stateAtSend"`
+}
+
+type historyRecord struct {
+	PK        string    `dynamodbav:"pk"`
+	SK        string    `dynamodbav:"sk"`
+	Type      string    `dynamodbav:"type"`
+	PraticaID string    `dynamodbav:"praticaId"`
+	At        time.Time `dynamodbav:"at"`
+	ActorID   string    `dynamodbav:"actorId"`
+	ActorName string    `dynamodbav:"actorName"`
+	RoleUnit  string    `dynamodbav:"roleUnit"`
+	Operation string    `dynamodbav:"operation"`
+	Detail    string    `dynamodbav:"detail,omitempty"`
+	RequestID string    `dynamodbav:"requestId,omitempty"`
+}
+
+// OutboxItem is a stored outbox event and its delivery status.
+type OutboxItem struct {
+	PK        string            `dynamodbav:"pk"`
+	SK        string            `dynamodbav:"sk"`
+	Type      string            `dynamodbav:"type"`
+	ID        string            `dynamodbav:"id"`
+	Kind      string            `dynamodbav:"kind"`
+	PraticaID string            `dynamodbav:"praticaId,omitempty"`
+	RequestID string            `dynamodbav:"requestId,omitempty"`
+	Seq       int64             `dynamodbav:"seq"`
+	At        time.Time         `dynamodbav:"at"`
+	Data      map[string]string `dynamodbav:"data,omitempty"`
+	// Status is PENDING until notify claims and sends it.
+	Status string `dynamodbav:"status"`
+	// ExpiresAt (epoch seconds) lets DynamoDB's TTL drop delivered items.
+	ExpiresAt int64 `dynamodbav:"expiresAt"`
+}
+
+// OutboxStatusPending is the status of an outbox item not yet delivered.
+const OutboxStatusPending = "PENDING"
+
+// OutboxRetention is how long an outbox item is kept: far beyond a stream's
+// 24-hour retention, so a late redelivery still finds its "sent" marker.
+const OutboxRetention = 30 * 24 * time.Hour
+
+// OutboxID is the deterministic id of an event: the same change can never
+// enqueue two copies of it.
+func OutboxID(e domain.OutboxEvent) string {
+	subject := e.RequestID
+	if subject == "" {
+		subject = e.PraticaID
+	}
+	return fmt.Sprintf("%s.%s.%d", subject, e.Kind, e.Seq)
+}
+
+func marshal(v any) (Item, error) {
+	m, err := attributevalue.MarshalMap(v)
+	if err != nil {
+		return nil, fmt.Errorf("store: marshal %T: %w", v, err)
+	}
+	return m, nil
+}
+
+func unmarshal(it Item, v any) error {
+	if err := attributevalue.UnmarshalMap(it, v); err != nil {
+		return fmt.Errorf("store: unmarshal %T: %w", v, err)
+	}
+	return nil
+}
+
+func officeItem(o domain.Office) (Item, error) {
+	return marshal(officeRecord{
+		PK: officePK(o.ID), SK: skMeta, Type: TypeOffice,
+		ID: o.ID, Name: o.Name, BasinID: o.BasinID, Email: o.Email, PEC: o.PEC, LocalHolidays: o.LocalHolidays,
+	})
+}
+
+func officeFrom(it Item) (*domain.Office, error) {
+	var r officeRecord
+	if err := unmarshal(it, &r); err != nil {
+		return nil, err
+	}
+	return &domain.Office{ID: r.ID, Name: r.Name, BasinID: r.BasinID, Email: r.Email, PEC: r.PEC, LocalHolidays: r.LocalHolidays}, nil
+}
+
+func praticaItem(p *domain.Pratica) (Item, error) {
+	bodies := make([]bodyRecord, len(p.Bodies))
+	for i, b := range p.Bodies {
+		bodies[i] = bodyRecord{BodyID: b.BodyID, OfficeID: b.OfficeID, Name: b.Name}
+	}
+	return marshal(praticaRecord{
+		PK: praticaPK(p.ID), SK: skMeta, Type: TypePratica,
+		ID: p.ID, Number: p.Number, OfficeID: p.OfficeID, BasinID: p.BasinID,
+		ProcedureType: string(p.ProcedureType), Bodies: bodies,
+		CDSConvened: p.CDSConvened, NoCDSReason: p.NoCDSReason, VerificationsSent: p.VerificationsSent,
+		Version: p.Version,
+	})
+}
+
+func praticaFrom(it Item) (*domain.Pratica, error) {
+	var r praticaRecord
+	if err := unmarshal(it, &r); err != nil {
+		return nil, err
+	}
+	p := &domain.Pratica{
+		ID: r.ID, Number: r.Number, OfficeID: r.OfficeID, BasinID: r.BasinID,
+		ProcedureType: domain.ProcedureType(r.ProcedureType),
+		CDSConvened:   r.CDSConvened, NoCDSReason: r.NoCDSReason, VerificationsSent: r.VerificationsSent,
+		Version: r.Version,
+	}
+	for _, b := range r.Bodies {
+		p.Bodies = append(p.Bodies, domain.BodyOffice{BodyID: b.BodyID, OfficeID: b.OfficeID, Name: b.Name})
+	}
+	return p, nil
+}
+
+func requestItem(q *domain.Request) (Item, error) {
+	r := requestRecord{
+		PK: requestPK(q.ID), SK: skMeta, Type: TypeRequest,
+		OfficeKey: officePK(q.OfficeID), StateKey: "STATE#" + string(q.State), AllKey: allRequests,
+		PraticaKey: praticaPK(q.PraticaID), ListKey: listKey(q.CreatedAt, q.ID),
+		ID: q.ID, PraticaID: q.PraticaID, PraticaNumber: q.PraticaNumber, OfficeID: q.OfficeID, BasinID: q.BasinID,
+		CreatedBy: q.CreatedBy, CreatedByName: q.CreatedByName, CreatedByRole: string(q.CreatedByRole),
+		CreatedAt: q.CreatedAt.UTC(), Start: q.Start.UTC(), DurationMinutes: q.DurationMinutes,
+		Email: q.Email, Subject: q.Subject, Recording: q.Recording, RecordingConsent: q.RecordingConsent,
+		State: string(q.State), Assignee: q.Assignee, AssigneeName: q.AssigneeName, StateReason: q.StateReason,
+		MessageCount: q.MessageCount, UpdatedAt: q.UpdatedAt.UTC(), Version: q.Version,
+	}
+	if q.BasinID != "" {
+		r.BasinKey = "BASIN#" + q.BasinID
+	}
+	if m := q.Meeting; m != nil {
+		r.Meeting = &meetingRecord{RoomID: m.RoomID, Code: m.Code, Password: m.Password, Link: m.Link}
+	}
+	return marshal(r)
+}
+
+func requestFrom(it Item) (*domain.Request, error) {
+	var r requestRecord
+	if err := unmarshal(it, &r); err != nil {
+		return nil, err
+	}
+	q := &domain.Request{
+		ID: r.ID, PraticaID: r.PraticaID, PraticaNumber: r.PraticaNumber, OfficeID: r.OfficeID, BasinID: r.BasinID,
+		CreatedBy: r.CreatedBy, CreatedByName: r.CreatedByName, CreatedByRole: domain.Role(r.CreatedByRole),
+		CreatedAt: r.CreatedAt, Start: r.Start, DurationMinutes: r.DurationMinutes,
+		Email: r.Email, Subject: r.Subject, Recording: r.Recording, RecordingConsent: r.RecordingConsent,
+		State: domain.State(r.State), Assignee: r.Assignee, AssigneeName: r.AssigneeName, StateReason: r.StateReason,
+		MessageCount: r.MessageCount, UpdatedAt: r.UpdatedAt, Version: r.Version,
+	}
+	if m := r.Meeting; m != nil {
+		q.Meeting = &domain.Meeting{RoomID: m.RoomID, Code: m.Code, Password: m.Password, Link: m.Link}
+	}
+	return q, nil
+}
+
+func messageItem(m *domain.Message) (Item, error) {
+	return marshal(messageRecord{
+		PK: requestPK(m.RequestID), SK: messageSK(m.Seq), Type: TypeMessage,
+		RequestID: m.RequestID, Seq: m.Seq, SenderID: m.SenderID, SenderName: m.SenderName, SenderRole: string(m.SenderRole),
+		At: m.At.UTC(), Subject: m.Subject, Body: m.Body, StateAtSend: string(m.StateAtSend),
+	})
+}
+
+func messageFrom(it Item) (domain.Message, error) {
+	var r messageRecord
+	if err := unmarshal(it, &r); err != nil {
+		return domain.Message{}, err
+	}
+	return domain.Message{
+		RequestID: r.RequestID, Seq: r.Seq, SenderID: r.SenderID, SenderName: r.SenderName, SenderRole: domain.Role(r.SenderRole),
+		At: r.At, Subject: r.Subject, Body: r.Body, StateAtSend: domain.State(r.StateAtSend),
+	}, nil
+}
+
+func historyItem(h domain.HistoryEntry, unique string) (Item, error) {
+	return marshal(historyRecord{
+		PK: praticaPK(h.PraticaID), SK: skHistoryPref + sortTime(h.At) + "#" + unique, Type: TypeHistory,
+		PraticaID: h.PraticaID, At: h.At.UTC(), ActorID: h.ActorID, ActorName: h.ActorName, RoleUnit: h.RoleUnit,
+		Operation: string(h.Operation), Detail: h.Detail, RequestID: h.RequestID,
+	})
+}
+
+func historyFrom(it Item) (domain.HistoryEntry, error) {
+	var r historyRecord
+	if err := unmarshal(it, &r); err != nil {
+		return domain.HistoryEntry{}, err
+	}
+	return domain.HistoryEntry{
+		PraticaID: r.PraticaID, At: r.At, ActorID: r.ActorID, ActorName: r.ActorName, RoleUnit: r.RoleUnit,
+		Operation: domain.Operation(r.Operation), Detail: r.Detail, RequestID: r.RequestID,
+	}, nil
+}
+
+func outboxItem(e domain.OutboxEvent) (Item, error) {
+	id := OutboxID(e)
+	return marshal(OutboxItem{
+		PK: outboxPK(id), SK: skOutbox, Type: TypeOutbox,
+		ID: id, Kind: string(e.Kind), PraticaID: e.PraticaID, RequestID: e.RequestID, Seq: e.Seq,
+		At: e.At.UTC(), Data: e.Data, Status: OutboxStatusPending, ExpiresAt: e.At.Add(OutboxRetention).Unix(),
+	})
+}
+
+// OutboxFrom decodes an outbox item, as read from the table or from a
+// stream's NewImage.
+func OutboxFrom(it Item) (*OutboxItem, error) {
+	var r OutboxItem
+	if err := unmarshal(it, &r); err != nil {
+		return nil, err
+	}
+	return &r, nil
+}

@@ -1,0 +1,538 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"suapcds/shared/domain"
+)
+
+// Store is the port the functions use: every read they need and every change,
+// each change committed as one transaction with its history and outbox.
+type Store interface {
+	PutOffice(ctx context.Context, o domain.Office) error
+	GetOffice(ctx context.Context, id string) (*domain.Office, error)
+
+	// SavePratica creates p (Version 0) or updates it (Version as read), with
+	// its history entries. On success p.Version is the stored version.
+	SavePratica(ctx context.Context, p *domain.Pratica, hist ...domain.HistoryEntry) error
+	GetPratica(ctx context.Context, id string) (*domain.Pratica, error)
+
+	// CreateRequest stores a new request (assigning its ID when empty), takes
+	// the pratica's one-live-request lock, and writes hist and events. It
+	// fails with domain.ErrLiveRequestExists while another request is live.
+	CreateRequest(ctx context.Context, r *domain.Request, hist domain.HistoryEntry, events ...domain.OutboxEvent) error
+	// UpdateRequest stores r if it is still at r.Version (else
+	// domain.ErrConflict, nothing written); a final state frees the lock.
+	UpdateRequest(ctx context.Context, r *domain.Request, hist []domain.HistoryEntry, events ...domain.OutboxEvent) error
+	// AddMessage appends m to r's thread if r is still at r.Version.
+	AddMessage(ctx context.Context, r *domain.Request, m *domain.Message, hist domain.HistoryEntry, events ...domain.OutboxEvent) error
+	GetRequest(ctx context.Context, id string) (*domain.Request, error)
+	// Messages returns a request's thread, oldest first.
+	Messages(ctx context.Context, requestID string) ([]domain.Message, error)
+	// PraticaRequests returns a pratica's requests, newest first.
+	PraticaRequests(ctx context.Context, praticaID string, limit int) ([]domain.Request, error)
+	// ListRequests returns one page of the Videoconferenza list.
+	ListRequests(ctx context.Context, q ListQuery) (RequestPage, error)
+
+	// History returns one page of a pratica's history, oldest first.
+	History(ctx context.Context, praticaID, cursor string, limit int) (HistoryPage, error)
+	// GetOutbox returns an outbox item by id.
+	GetOutbox(ctx context.Context, id string) (*OutboxItem, error)
+}
+
+// Page sizes.
+const (
+	DefaultPageSize = 20
+	MaxPageSize     = 100
+	// maxFilteredReads bounds how many queries a filtered page may take
+	// before it returns what it has with a cursor to go on.
+	maxFilteredReads = 5
+)
+
+// ListQuery selects requests. One of OfficeID, BasinID or State picks the
+// index (in that order of preference, else every request); the others and
+// Assignee, PraticaNumber and Subject filter what it reads. From and To bound
+// the creation time and are key conditions.
+type ListQuery struct {
+	OfficeID      string
+	BasinID       string
+	State         domain.State
+	Assignee      string
+	PraticaNumber string
+	// Subject matches case-insensitively anywhere in the subject.
+	Subject  string
+	From, To time.Time
+	Limit    int
+	Cursor   string
+}
+
+// RequestPage is a page of requests, newest first; Next is "" on the last.
+type RequestPage struct {
+	Items []domain.Request
+	Next  string
+}
+
+// HistoryPage is a page of history, oldest first; Next is "" on the last.
+type HistoryPage struct {
+	Items []domain.HistoryEntry
+	Next  string
+}
+
+// Options configures a Repo.
+type Options struct {
+	// CursorKey signs page cursors; at least 16 bytes, the same on every
+	// instance (from configuration).
+	CursorKey []byte
+	// NewID makes ids; default: UUID version 7 (time-ordered).
+	NewID func() string
+	// OnQuery, when set, is told the cost of every query (metrics, tests).
+	OnQuery func(index string, r QueryResult)
+}
+
+// Repo implements Store on a Backend. It holds all of the item layout; the
+// backends only store, query and commit items.
+type Repo struct {
+	b       Backend
+	cursors cursorCodec
+	newID   func() string
+	onQuery func(string, QueryResult)
+}
+
+var _ Store = (*Repo)(nil)
+
+// New returns a Repo on backend b.
+func New(b Backend, o Options) (*Repo, error) {
+	if len(o.CursorKey) < 16 {
+		return nil, errors.New("store: the cursor key must be at least 16 bytes")
+	}
+	r := &Repo{b: b, cursors: cursorCodec{key: o.CursorKey}, newID: o.NewID, onQuery: o.OnQuery}
+	if r.newID == nil {
+		r.newID = func() string { return uuid.Must(uuid.NewV7()).String() }
+	}
+	return r, nil
+}
+
+func (s *Repo) query(ctx context.Context, q Query) (QueryResult, error) {
+	res, err := s.b.Query(ctx, q)
+	if err == nil && s.onQuery != nil {
+		s.onQuery(q.Index, res)
+	}
+	return res, err
+}
+
+// PutOffice stores an office's configuration, replacing any earlier one.
+func (s *Repo) PutOffice(ctx context.Context, o domain.Office) error {
+	it, err := officeItem(o)
+	if err != nil {
+		return err
+	}
+	return s.b.Transact(ctx, []Write{{Put: it}})
+}
+
+// GetOffice returns an office, or domain.ErrNotFound.
+func (s *Repo) GetOffice(ctx context.Context, id string) (*domain.Office, error) {
+	it, err := s.get(ctx, Key{officePK(id), skMeta})
+	if err != nil {
+		return nil, err
+	}
+	return officeFrom(it)
+}
+
+func (s *Repo) get(ctx context.Context, k Key) (Item, error) {
+	it, err := s.b.Get(ctx, k)
+	if err != nil {
+		return nil, err
+	}
+	if it == nil {
+		return nil, domain.ErrNotFound
+	}
+	return it, nil
+}
+
+// versioned returns the condition for writing an item read at version v
+// (0: it must not exist yet).
+func versioned(v int64) Condition {
+	if v == 0 {
+		return Condition{Kind: CondNotExists}
+	}
+	return Condition{Kind: CondVersion, Version: v}
+}
+
+// SavePratica creates or updates a pratica with its history entries.
+func (s *Repo) SavePratica(ctx context.Context, p *domain.Pratica, hist ...domain.HistoryEntry) error {
+	next := *p
+	next.Version++
+	it, err := praticaItem(&next)
+	if err != nil {
+		return err
+	}
+	writes := []Write{{Put: it, Cond: versioned(p.Version)}}
+	if writes, err = s.appendHistory(writes, hist); err != nil {
+		return err
+	}
+	if err := s.b.Transact(ctx, writes); err != nil {
+		return err
+	}
+	p.Version = next.Version
+	return nil
+}
+
+// GetPratica returns a pratica, or domain.ErrNotFound.
+func (s *Repo) GetPratica(ctx context.Context, id string) (*domain.Pratica, error) {
+	it, err := s.get(ctx, Key{praticaPK(id), skMeta})
+	if err != nil {
+		return nil, err
+	}
+	return praticaFrom(it)
+}
+
+func (s *Repo) appendHistory(writes []Write, hist []domain.HistoryEntry) ([]Write, error) {
+	for _, h := range hist {
+		it, err := historyItem(h, s.newID())
+		if err != nil {
+			return nil, err
+		}
+		writes = append(writes, Write{Put: it, Cond: Condition{Kind: CondNotExists}})
+	}
+	return writes, nil
+}
+
+func appendOutbox(writes []Write, events []domain.OutboxEvent) ([]Write, error) {
+	for _, e := range events {
+		it, err := outboxItem(e)
+		if err != nil {
+			return nil, err
+		}
+		// The id is derived from the change, so a duplicate means the change
+		// was already committed: refuse rather than mail twice.
+		writes = append(writes, Write{Put: it, Cond: Condition{Kind: CondNotExists}})
+	}
+	return writes, nil
+}
+
+var errPraticaMissing = &domain.Error{Kind: domain.KindNotFound, Code: "pratica_not_found", Detail: "Pratica non trovata."}
+
+// CreateRequest stores a new request with the pratica's live lock.
+func (s *Repo) CreateRequest(ctx context.Context, r *domain.Request, hist domain.HistoryEntry, events ...domain.OutboxEvent) error {
+	if r.ID == "" {
+		r.ID = s.newID()
+	}
+	if !r.State.Live() {
+		return fmt.Errorf("store: a new request must be live, not %s", r.State)
+	}
+	next := *r
+	next.Version = 1
+	it, err := requestItem(&next)
+	if err != nil {
+		return err
+	}
+	lock, err := marshal(liveRecord{PK: praticaPK(r.PraticaID), SK: skLive, Type: TypeLive, RequestID: r.ID})
+	if err != nil {
+		return err
+	}
+	writes := []Write{
+		{Check: &Key{praticaPK(r.PraticaID), skMeta}, Cond: Condition{Kind: CondExists, Fail: errPraticaMissing}},
+		{Put: lock, Cond: Condition{Kind: CondNotExists, Fail: domain.ErrLiveRequestExists}},
+		{Put: it, Cond: Condition{Kind: CondNotExists}},
+	}
+	hist.RequestID = r.ID
+	if writes, err = s.appendHistory(writes, []domain.HistoryEntry{hist}); err != nil {
+		return err
+	}
+	if writes, err = appendOutbox(writes, withRequest(events, r)); err != nil {
+		return err
+	}
+	if err := s.b.Transact(ctx, writes); err != nil {
+		return err
+	}
+	r.Version = next.Version
+	return nil
+}
+
+func withRequest(events []domain.OutboxEvent, r *domain.Request) []domain.OutboxEvent {
+	out := make([]domain.OutboxEvent, len(events))
+	for i, e := range events {
+		if e.RequestID == "" {
+			e.RequestID = r.ID
+		}
+		if e.PraticaID == "" {
+			e.PraticaID = r.PraticaID
+		}
+		out[i] = e
+	}
+	return out
+}
+
+func withRequestHistory(hist []domain.HistoryEntry, r *domain.Request) []domain.HistoryEntry {
+	out := make([]domain.HistoryEntry, len(hist))
+	for i, h := range hist {
+		if h.RequestID == "" {
+			h.RequestID = r.ID
+		}
+		out[i] = h
+	}
+	return out
+}
+
+// requestWrites is the conditional put of r at its next version, and the
+// release of the live lock when r has become final.
+func requestWrites(r *domain.Request) ([]Write, *domain.Request, error) {
+	next := *r
+	next.Version++
+	it, err := requestItem(&next)
+	if err != nil {
+		return nil, nil, err
+	}
+	writes := []Write{{Put: it, Cond: Condition{Kind: CondVersion, Version: r.Version}}}
+	if r.State.Final() {
+		writes = append(writes, Write{
+			Delete: &Key{praticaPK(r.PraticaID), skLive},
+			Cond:   Condition{Kind: CondAttrEquals, Attr: "requestId", Value: r.ID},
+		})
+	}
+	return writes, &next, nil
+}
+
+// UpdateRequest stores r if unchanged since read.
+func (s *Repo) UpdateRequest(ctx context.Context, r *domain.Request, hist []domain.HistoryEntry, events ...domain.OutboxEvent) error {
+	writes, next, err := requestWrites(r)
+	if err != nil {
+		return err
+	}
+	if writes, err = s.appendHistory(writes, withRequestHistory(hist, r)); err != nil {
+		return err
+	}
+	if writes, err = appendOutbox(writes, withRequest(events, r)); err != nil {
+		return err
+	}
+	if err := s.b.Transact(ctx, writes); err != nil {
+		return err
+	}
+	r.Version = next.Version
+	return nil
+}
+
+// AddMessage appends m to the thread of r (as read at r.Version).
+func (s *Repo) AddMessage(ctx context.Context, r *domain.Request, m *domain.Message, hist domain.HistoryEntry, events ...domain.OutboxEvent) error {
+	if m.RequestID != r.ID || m.Seq != r.MessageCount+1 {
+		return fmt.Errorf("store: message %s/%d does not follow request %s at %d messages", m.RequestID, m.Seq, r.ID, r.MessageCount)
+	}
+	upd := *r
+	upd.MessageCount = m.Seq
+	upd.UpdatedAt = m.At
+	writes, next, err := requestWrites(&upd)
+	if err != nil {
+		return err
+	}
+	mi, err := messageItem(m)
+	if err != nil {
+		return err
+	}
+	writes = append(writes, Write{Put: mi, Cond: Condition{Kind: CondNotExists}})
+	if writes, err = s.appendHistory(writes, withRequestHistory([]domain.HistoryEntry{hist}, r)); err != nil {
+		return err
+	}
+	if writes, err = appendOutbox(writes, withRequest(events, r)); err != nil {
+		return err
+	}
+	if err := s.b.Transact(ctx, writes); err != nil {
+		return err
+	}
+	r.MessageCount, r.UpdatedAt, r.Version = upd.MessageCount, upd.UpdatedAt, next.Version
+	return nil
+}
+
+// GetRequest returns a request, or domain.ErrNotFound.
+func (s *Repo) GetRequest(ctx context.Context, id string) (*domain.Request, error) {
+	it, err := s.get(ctx, Key{requestPK(id), skMeta})
+	if err != nil {
+		return nil, err
+	}
+	return requestFrom(it)
+}
+
+// Messages returns the whole thread in order.
+func (s *Repo) Messages(ctx context.Context, requestID string) ([]domain.Message, error) {
+	var out []domain.Message
+	q := Query{PK: requestPK(requestID), SKPrefix: skMessagePref, Limit: MaxPageSize}
+	for {
+		res, err := s.query(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		for _, it := range res.Items {
+			m, err := messageFrom(it)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, m)
+		}
+		if len(res.Items) < q.Limit {
+			return out, nil
+		}
+		q.Start = keyOf(res.Items[len(res.Items)-1], "")
+	}
+}
+
+// PraticaRequests returns up to limit of a pratica's requests, newest first.
+func (s *Repo) PraticaRequests(ctx context.Context, praticaID string, limit int) ([]domain.Request, error) {
+	res, err := s.query(ctx, Query{Index: IndexByPratica.Name, PK: praticaPK(praticaID), Desc: true, Limit: pageSize(limit)})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]domain.Request, 0, len(res.Items))
+	for _, it := range res.Items {
+		r, err := requestFrom(it)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *r)
+	}
+	return out, nil
+}
+
+func pageSize(n int) int {
+	switch {
+	case n <= 0:
+		return DefaultPageSize
+	case n > MaxPageSize:
+		return MaxPageSize
+	}
+	return n
+}
+
+// keyOf keeps the key attributes of it for index.
+func keyOf(it Item, index string) Item {
+	k := Item{}
+	for _, a := range KeyAttrs(index) {
+		if v, ok := it[a]; ok {
+			k[a] = v
+		}
+	}
+	return k
+}
+
+// ListRequests returns one page of requests, newest first.
+func (s *Repo) ListRequests(ctx context.Context, lq ListQuery) (RequestPage, error) {
+	limit := pageSize(lq.Limit)
+	q := Query{Desc: true}
+	switch {
+	case lq.OfficeID != "":
+		q.Index, q.PK = IndexByOffice.Name, officePK(lq.OfficeID)
+	case lq.BasinID != "":
+		q.Index, q.PK = IndexByBasin.Name, "BASIN#"+lq.BasinID
+	case lq.State != "":
+		q.Index, q.PK = IndexByState.Name, "STATE#"+string(lq.State)
+	default:
+		q.Index, q.PK = IndexByCreated.Name, allRequests
+	}
+	if !lq.From.IsZero() || !lq.To.IsZero() {
+		q.SKFrom = sortTime(lq.From) // the zero time sorts before any real one
+		q.SKTo = "9"
+		if !lq.To.IsZero() {
+			q.SKTo = sortTime(lq.To) + "#~" // every id sorts before "~"
+		}
+	}
+	scope := strings.Join([]string{q.Index, q.PK, q.SKFrom, q.SKTo, lq.OfficeID, lq.BasinID, string(lq.State),
+		lq.Assignee, lq.PraticaNumber, lq.Subject, strconv.Itoa(limit)}, "\x1f")
+	start, err := s.cursors.decode(scope, q.Index, lq.Cursor)
+	if err != nil {
+		return RequestPage{}, err
+	}
+	q.Start = start
+	match := lq.matcher()
+
+	var page RequestPage
+	var lastKey Item // key of the last item put on the page
+	for reads := 0; ; reads++ {
+		// Read one more than needed: if it exists there is a next page.
+		q.Limit = limit + 1 - len(page.Items)
+		res, err := s.query(ctx, q)
+		if err != nil {
+			return RequestPage{}, err
+		}
+		for _, it := range res.Items {
+			r, err := requestFrom(it)
+			if err != nil {
+				return RequestPage{}, err
+			}
+			if !match(r) {
+				q.Start = keyOf(it, q.Index)
+				continue
+			}
+			if len(page.Items) == limit {
+				page.Next = s.cursors.encode(scope, q.Index, lastKey)
+				return page, nil
+			}
+			page.Items = append(page.Items, *r)
+			lastKey = keyOf(it, q.Index)
+			q.Start = lastKey
+		}
+		if len(res.Items) < q.Limit {
+			return page, nil // the partition is exhausted
+		}
+		if reads+1 >= maxFilteredReads {
+			// Bounded work per page: hand back what matched so far with a
+			// cursor after the last item read.
+			page.Next = s.cursors.encode(scope, q.Index, q.Start)
+			return page, nil
+		}
+	}
+}
+
+func (lq ListQuery) matcher() func(*domain.Request) bool {
+	subject := strings.ToLower(strings.TrimSpace(lq.Subject))
+	return func(r *domain.Request) bool {
+		return (lq.OfficeID == "" || r.OfficeID == lq.OfficeID) &&
+			(lq.BasinID == "" || r.BasinID == lq.BasinID) &&
+			(lq.State == "" || r.State == lq.State) &&
+			(lq.Assignee == "" || r.Assignee == lq.Assignee) &&
+			(lq.PraticaNumber == "" || r.PraticaNumber == lq.PraticaNumber) &&
+			(subject == "" || strings.Contains(strings.ToLower(r.Subject), subject))
+	}
+}
+
+// History returns one page of a pratica's history, oldest first.
+func (s *Repo) History(ctx context.Context, praticaID, cursor string, limit int) (HistoryPage, error) {
+	limit = pageSize(limit)
+	q := Query{PK: praticaPK(praticaID), SKPrefix: skHistoryPref}
+	scope := "history\x1f" + q.PK + "\x1f" + strconv.Itoa(limit)
+	start, err := s.cursors.decode(scope, "", cursor)
+	if err != nil {
+		return HistoryPage{}, err
+	}
+	q.Start, q.Limit = start, limit+1
+	res, err := s.query(ctx, q)
+	if err != nil {
+		return HistoryPage{}, err
+	}
+	var page HistoryPage
+	for i, it := range res.Items {
+		if i == limit {
+			page.Next = s.cursors.encode(scope, "", res.Items[limit-1])
+			break
+		}
+		h, err := historyFrom(it)
+		if err != nil {
+			return HistoryPage{}, err
+		}
+		page.Items = append(page.Items, h)
+	}
+	return page, nil
+}
+
+// GetOutbox returns an outbox item, or domain.ErrNotFound.
+func (s *Repo) GetOutbox(ctx context.Context, id string) (*OutboxItem, error) {
+	it, err := s.get(ctx, Key{outboxPK(id), skOutbox})
+	if err != nil {
+		return nil, err
+	}
+	return OutboxFrom(it)
+}
