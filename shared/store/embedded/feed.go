@@ -57,11 +57,16 @@ func (b *Backend) appendChange(tx *bolt.Tx, k store.Key, old, it store.Item) err
 	if rec.Change.NewImage, err = store.ToEventImage(it); err != nil {
 		return err
 	}
+	// SizeBytes approximates DynamoDB's: the size of the keys and images.
+	change, err := json.Marshal(rec.Change)
+	if err != nil {
+		return err
+	}
+	rec.Change.SizeBytes = int64(len(change))
 	raw, err := json.Marshal(rec)
 	if err != nil {
 		return err
 	}
-	rec.Change.SizeBytes = int64(len(raw))
 	return bk.Put(seqKey(seq), raw)
 }
 

@@ -1,0 +1,56 @@
+// Package store is the persistence port of suapcds and the single-table
+// layout behind it.
+//
+// Functions depend on the Store interface. Repo implements it on a Backend,
+// which only gets, queries and transacts items; there are two: dynamo
+// (production, DynamoDB) and embedded (the local run, a bbolt file). The item
+// layout lives here once, so both backends hold the very same items, and one
+// contract suite (storetest) runs against both.
+//
+// # Items
+//
+//	item             pk                        sk                       notes
+//	office           OFFICE#<officeId>         META                     e-mail, PEC, local holidays
+//	pratica          PRATICA#<praticaId>       META                     version-checked
+//	live lock        PRATICA#<praticaId>       LIVE                     exists while a request is live
+//	history entry    PRATICA#<praticaId>       HIST#<at UTC>#<uuidv7>   Storico, oldest first
+//	request          REQ#<requestId>           META                     index keys below; version-checked
+//	message          REQ#<requestId>           MSG#<seq:9 digits>       thread, in order
+//	outbox event     OUTBOX#<eventId>          OUTBOX                   id = <request>.<kind>.<seq>; TTL expiresAt
+//
+// # Indexes (all project ALL, all sort on listKey = <createdAt UTC>#<requestId>)
+//
+//	index      partition key              used by
+//	byOffice   officeKey = OFFICE#<id>    an office's Videoconferenza list
+//	byBasin    basinKey  = BASIN#<id>     a basin's list (sparse: only basin offices)
+//	byState    stateKey  = STATE#<state>  the service's list by state; the lead-time validator
+//	byCreated  allKey    = REQ            the service's whole list
+//	byPratica  praticaKey = PRATICA#<id>  a pratica's requests ("richiesta precedente")
+//
+// # Access patterns
+//
+//	pattern                                   operation
+//	get an office, pratica, request, outbox   GetItem on (pk, META|OUTBOX), strongly consistent
+//	a request's thread                        Query pk=REQ#id, begins_with(sk, MSG#), ascending
+//	a pratica's history (paged)               Query pk=PRATICA#id, begins_with(sk, HIST#), ascending
+//	Videoconferenza list by office            Query byOffice, newest first, Limit page+1
+//	... by basin / by state / all             Query byBasin / byState / byCreated, same
+//	... within a date range                   the same Query with listKey BETWEEN from AND to
+//	... with more filters (assignee,          the same Query; the other criteria filter the items
+//	    subject, pratica number, state)       read, at most 5 reads of page+1 per page
+//	a pratica's requests                      Query byPratica, newest first
+//
+// No access pattern scans. A page reads at most page+1 items when one key
+// selects the list (the extra one tells whether a next page exists), whatever
+// the table holds. Cursors carry the last item's key, bound to the list and
+// signed with HMAC-SHA256, so a client can neither forge nor move them.
+//
+// # Changes
+//
+// Every change is one transaction (TransactWriteItems): the item, conditioned
+// on its version (or on not existing), its history entries and its outbox
+// events. A stale version fails with domain.ErrConflict and writes nothing.
+// Creating a request also puts the pratica's LIVE lock if absent (else
+// domain.ErrLiveRequestExists); a final state deletes it. Outbox ids derive
+// from the change, so a retried change cannot enqueue a second mail.
+package store
