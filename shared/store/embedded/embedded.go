@@ -242,6 +242,18 @@ func (b *Backend) apply(tx *bolt.Tx, k store.Key, old, it store.Item) error {
 	if old == nil && it == nil {
 		return nil // deleting nothing changes nothing, as in DynamoDB's stream
 	}
+	var raw []byte
+	if it != nil {
+		var err error
+		if raw, err = encodeItem(it); err != nil {
+			return err
+		}
+		// DynamoDB writes no stream record for a put that changes nothing;
+		// neither do we (the encoding is canonical: sorted keys).
+		if old != nil && bytes.Equal(raw, items.Get(itemKey(k.PK, k.SK))) {
+			return nil
+		}
+	}
 	for _, ix := range store.Indexes {
 		bk := tx.Bucket(indexBucket(ix.Name))
 		if ik, ok := indexKey(ix, old); old != nil && ok {
@@ -260,10 +272,6 @@ func (b *Backend) apply(tx *bolt.Tx, k store.Key, old, it store.Item) error {
 			return err
 		}
 	} else {
-		raw, err := encodeItem(it)
-		if err != nil {
-			return err
-		}
 		if err := items.Put(itemKey(k.PK, k.SK), raw); err != nil {
 			return err
 		}
