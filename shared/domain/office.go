@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -50,6 +51,17 @@ func checkText(fe *fieldErrors, field, label, value string, max int, required bo
 	}
 	if n := utf8.RuneCountInString(v); n > max {
 		fe.add(field, "too_long", "Il campo «"+label+"» supera la lunghezza massima di "+strconv.Itoa(max)+" caratteri.")
+	}
+	return v
+}
+
+// checkLine is checkText for a one-line field (a subject, a name): control
+// characters, line breaks included, are refused, since such values end up in
+// mail headers and table cells.
+func checkLine(fe *fieldErrors, field, label, value string, max int, required bool) string {
+	v := checkText(fe, field, label, value, max, required)
+	if strings.IndexFunc(v, unicode.IsControl) >= 0 {
+		fe.add(field, "control_characters", "Il campo «"+label+"» non può contenere a capo o caratteri di controllo.")
 	}
 	return v
 }

@@ -87,7 +87,7 @@ func (p *Pratica) Validate() error {
 	if !ValidID(p.ID) {
 		fe.add("id", "invalid_id", "Identificativo della pratica non valido (da 1 a 64 caratteri tra lettere, cifre, '.', '_' e '-').")
 	}
-	p.Number = checkText(&fe, "number", "numero pratica", p.Number, MaxPraticaNumberLen, true)
+	p.Number = checkLine(&fe, "number", "numero pratica", p.Number, MaxPraticaNumberLen, true)
 	if !ValidID(p.OfficeID) {
 		fe.add("officeId", "invalid_id", "Identificativo della struttura SUAP non valido.")
 	}
@@ -108,7 +108,7 @@ func (p *Pratica) Validate() error {
 			fe.add(f, "invalid_id", fmt.Sprintf("Ufficio dell'ente terzo n. %d: identificativi non validi.", i+1))
 			continue
 		}
-		b.Name = checkText(&fe, f+".name", "denominazione dell'ufficio", b.Name, MaxBodyNameLen, true)
+		b.Name = checkLine(&fe, f+".name", "denominazione dell'ufficio", b.Name, MaxBodyNameLen, true)
 		k := b.BodyID + "/" + b.OfficeID
 		if seen[k] {
 			fe.add(f, "duplicate", fmt.Sprintf("L'ufficio %q è indicato più volte.", b.Name))
@@ -170,6 +170,9 @@ func (p *Pratica) SendVerifications(selected []BodyOffice, reason string) (strin
 	if len(selected) == 0 {
 		return "", &Error{Kind: KindInvalid, Code: "no_bodies_selected", Detail: "Selezionare almeno un ufficio di un ente terzo a cui inviare le verifiche."}
 	}
+	if err := p.CheckSelected(selected); err != nil {
+		return "", err
+	}
 	if !CDSRequired(p.ProcedureType, selected) || p.CDSConvened {
 		if strings.TrimSpace(reason) == "" {
 			return "", nil
@@ -177,4 +180,29 @@ func (p *Pratica) SendVerifications(selected []BodyOffice, reason string) (strin
 		return NormalizeNoCDSReason(reason)
 	}
 	return NormalizeNoCDSReason(reason)
+}
+
+// CheckSelected verifies that every selected office is one of the pratica's
+// bodies' offices, listed once; it fills in their names from the pratica.
+func (p *Pratica) CheckSelected(selected []BodyOffice) error {
+	known := make(map[string]BodyOffice, len(p.Bodies))
+	for _, b := range p.Bodies {
+		known[b.BodyID+"/"+b.OfficeID] = b
+	}
+	var fe fieldErrors
+	seen := map[string]bool{}
+	for i := range selected {
+		k := selected[i].BodyID + "/" + selected[i].OfficeID
+		b, ok := known[k]
+		switch {
+		case !ok:
+			fe.add(fmt.Sprintf("bodies[%d]", i), "unknown_body", fmt.Sprintf("L'ufficio %q non è tra gli enti coinvolti nella pratica.", k))
+		case seen[k]:
+			fe.add(fmt.Sprintf("bodies[%d]", i), "duplicate", fmt.Sprintf("L'ufficio %q è selezionato più volte.", b.Name))
+		default:
+			selected[i].Name = b.Name
+		}
+		seen[k] = true
+	}
+	return fe.err()
 }

@@ -99,7 +99,7 @@ func NewRequest(p *Pratica, who Principal, in NewRequestInput, now time.Time, ca
 		return nil, ErrNotFound
 	}
 	var fe fieldErrors
-	subject := checkText(&fe, "subject", "oggetto comunicazione", in.Subject, MaxSubjectLen, true)
+	subject := checkLine(&fe, "subject", "oggetto comunicazione", in.Subject, MaxSubjectLen, true)
 	email := checkEmail(&fe, "email", in.Email)
 	switch {
 	case in.DurationMinutes == 0:

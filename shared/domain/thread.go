@@ -23,10 +23,16 @@ const (
 	MaxMessageBodyLen    = 4000
 )
 
-// CanPost decides whether who may add a message to r's thread now: not in a
-// final state (the thread is closed), not a SUAP operator on a request a basin
-// operator created (read-only for them), and only someone who can see r.
+// CanPost decides whether who may add a message to r's thread now: never an
+// admin (ErrForbidden, checked first: an admin sees no request, so a later
+// check would have answered ErrNotFound), only someone who can see r
+// (ErrNotFound, so outsiders learn nothing of its state), not in a final state
+// (ErrThreadClosed), not a SUAP operator on a request a basin operator created
+// (ErrReadOnly).
 func CanPost(who Principal, r *Request) error {
+	if who.Role == RoleAdmin {
+		return ErrForbidden
+	}
 	if !who.CanSeeRequest(r) {
 		return ErrNotFound
 	}
@@ -35,9 +41,6 @@ func CanPost(who Principal, r *Request) error {
 	}
 	if who.Role == RoleSuapOperator && r.CreatedByRole == RoleBasinOperator {
 		return ErrReadOnly
-	}
-	if who.Role == RoleAdmin {
-		return ErrForbidden
 	}
 	return nil
 }
@@ -50,7 +53,7 @@ func NewMessage(who Principal, r *Request, subject, body string, now time.Time) 
 		return nil, err
 	}
 	var fe fieldErrors
-	s := checkText(&fe, "subject", "oggetto", subject, MaxMessageSubjectLen, true)
+	s := checkLine(&fe, "subject", "oggetto", subject, MaxMessageSubjectLen, true)
 	b := checkText(&fe, "body", "messaggio", body, MaxMessageBodyLen, false)
 	if err := fe.err(); err != nil {
 		return nil, err

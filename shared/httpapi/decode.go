@@ -1,0 +1,94 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+
+	"suapcds/shared/domain"
+)
+
+// MaxBody is the largest request body accepted (64 KiB).
+const MaxBody = 64 << 10
+
+const codeMalformed = "malformed_request"
+
+// Decoding errors.
+var (
+	ErrBodyTooLarge = &domain.Error{Kind: domain.KindInvalid, Code: "body_too_large",
+		Detail: "Il corpo della richiesta supera la dimensione massima di 64 KiB."}
+	ErrUnsupportedMedia = &domain.Error{Kind: domain.KindInvalid, Code: "unsupported_media_type",
+		Detail: "Il corpo della richiesta deve essere in formato JSON (Content-Type: application/json)."}
+)
+
+func malformed(detail string) *domain.Error {
+	return &domain.Error{Kind: domain.KindInvalid, Code: codeMalformed, Detail: detail}
+}
+
+// Decode reads one JSON object from r's body into v: at most MaxBody bytes,
+// JSON only, no unknown fields, nothing after the object. Its errors are
+// *domain.Error with Italian details (400, 413 or 415 by WriteError).
+func Decode(w http.ResponseWriter, r *http.Request, v any) error {
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
+			return ErrUnsupportedMedia
+		}
+	}
+	body := http.MaxBytesReader(w, r.Body, MaxBody)
+	return DecodeJSON(body, v)
+}
+
+// DecodeJSON is Decode's parsing on any reader (the fuzz tests use it).
+func DecodeJSON(body io.Reader, v any) error {
+	dec := json.NewDecoder(body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return decodeError(err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		if err != nil {
+			return decodeError(err)
+		}
+		return malformed("Il corpo della richiesta deve contenere un solo oggetto JSON.")
+	}
+	return nil
+}
+
+func decodeError(err error) error {
+	var tooLarge *http.MaxBytesError
+	var syntax *json.SyntaxError
+	var typeErr *json.UnmarshalTypeError
+	var de *domain.Error
+	switch {
+	case errors.As(err, &tooLarge):
+		return ErrBodyTooLarge
+	case errors.As(err, &de):
+		// A field's own UnmarshalJSON rejected its value (a date, an e-mail).
+		return de
+	case errors.Is(err, io.EOF):
+		return malformed("Il corpo della richiesta è vuoto: è atteso un oggetto JSON.")
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return malformed("Il corpo della richiesta è un JSON incompleto.")
+	case errors.As(err, &syntax):
+		return malformed(fmt.Sprintf("Il corpo della richiesta non è un JSON valido (posizione %d).", syntax.Offset))
+	case errors.As(err, &typeErr):
+		field := typeErr.Field
+		if field == "" {
+			return malformed("Il corpo della richiesta deve essere un oggetto JSON.")
+		}
+		return &domain.Error{Kind: domain.KindInvalid, Code: codeMalformed,
+			Detail: fmt.Sprintf("Il campo «%s» ha un tipo non valido.", field),
+			Fields: []domain.FieldError{{Field: field, Code: "invalid_type", Detail: "Tipo non valido."}}}
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		return &domain.Error{Kind: domain.KindInvalid, Code: codeMalformed,
+			Detail: fmt.Sprintf("Il campo «%s» non è previsto.", name),
+			Fields: []domain.FieldError{{Field: name, Code: "unknown_field", Detail: "Campo non previsto."}}}
+	}
+	return malformed("Il corpo della richiesta non è valido.")
+}
