@@ -6,12 +6,22 @@ GO ?= go
 TESTFLAGS ?= -count=1
 STATICCHECK ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 TESTSTACK = $(GO) run ./infra/teststack
+TESTREPORT = $(GO) run ./infra/testreport
 
-.PHONY: test vet fmt install-test-deps
+.PHONY: test test-verbose vet fmt install-test-deps
 
-# Add `-v` or `-run Name` with: make test TESTFLAGS="-count=1 -v -run Name"
+# `make test` prints a short report (infra/testreport): each package's
+# result, the store contract suite's cases per adapter, the PAGECOST/FIGURE
+# figures, skips, and the whole output of failed tests, then
+# "N passed, N failed, N skipped". testreport runs go test itself, so a
+# failing go test (build errors too) fails the target; no pipe to mask it.
+# Narrow with: make test TESTFLAGS="-count=1 -run Name"
 test:
-	$(TESTSTACK) -- $(GO) test $(TESTFLAGS) ./...
+	$(TESTSTACK) -- $(TESTREPORT) -- $(GO) test -json $(TESTFLAGS) ./...
+
+# Everything the tests print, for debugging: make test-verbose TESTFLAGS="-count=1 -run Name"
+test-verbose:
+	$(TESTSTACK) -- $(GO) test -v $(TESTFLAGS) ./...
 
 vet:
 	@out="$$(gofmt -l .)"; if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi

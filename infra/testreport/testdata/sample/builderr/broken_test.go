@@ -1,0 +1,5 @@
+//go:build samplefail
+
+package builderr
+
+var _ = undefinedName
