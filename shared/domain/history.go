@@ -11,6 +11,7 @@ const (
 	OpVerificationsSent   Operation = "Richiesta parere pratica"
 	OpNoCDSReason         Operation = "Inserimento motivo mancata convocazione CDS"
 	OpPraticaRegistered   Operation = "Registrazione dati pratica"
+	OpPraticaUpdated      Operation = "Aggiornamento dati pratica"
 	OpRequestCreated      Operation = "Richiesta prenotazione videoconferenza"
 	OpMessageSent         Operation = "Invio comunicazione videoconferenza"
 	OpRequestStateChanged Operation = "Cambio stato richiesta videoconferenza"

@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"suapcds/shared/workdays"
 	"unicode"
 	"unicode/utf8"
 )
@@ -17,9 +18,8 @@ type Office struct {
 	Email string
 	// PEC is the certified mailbox used as sender when set.
 	PEC string
-	// LocalHolidays are the comune's own non-working days (the patron saint),
-	// as "MM-DD".
-	LocalHolidays []string
+	// LocalHolidays are the comune's own non-working days (the patron saint).
+	LocalHolidays []workdays.LocalHoliday
 }
 
 // Basin is a group of associated SUAP offices.

@@ -24,7 +24,9 @@ type Request struct {
 	PraticaID     string
 	PraticaNumber string
 	OfficeID      string
-	BasinID       string
+	// OfficeName is the sending office's name (STRUTTURA MITTENTE).
+	OfficeName string
+	BasinID    string
 	// CreatedBy is the requester; CreatedByRole decides the basin read-only rule.
 	CreatedBy     string
 	CreatedByName string
@@ -152,10 +154,15 @@ func LeadTimeError(last workdays.Date, leadDays int) *Error {
 	return &Error{
 		Kind: KindInvalid,
 		Code: ErrLeadTime.Code,
-		Detail: fmt.Sprintf("La richiesta deve essere inviata almeno %d giorni lavorativi prima della videoconferenza: l'ultimo giorno utile era %s %s.",
-			leadDays, italianWeekdays[last.Weekday()], last.Italian()),
+		Detail: fmt.Sprintf("La richiesta deve essere inviata almeno %d giorni lavorativi prima della videoconferenza: l'ultimo giorno utile era %s.",
+			leadDays, ItalianDay(last)),
 		Fields: []FieldError{{Field: "start", Code: ErrLeadTime.Code, Detail: "Ultimo giorno utile per la richiesta: " + last.Italian() + "."}},
 	}
+}
+
+// ItalianDay names a day as people say it: "lunedì 09-03-2026".
+func ItalianDay(d workdays.Date) string {
+	return italianWeekdays[d.Weekday()] + " " + d.Italian()
 }
 
 // checkEmail accepts one plain address (no display name, no comments).

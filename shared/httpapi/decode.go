@@ -7,6 +7,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"suapcds/shared/domain"
@@ -91,4 +92,25 @@ func decodeError(err error) error {
 			Fields: []domain.FieldError{{Field: name, Code: "unknown_field", Detail: "Campo non previsto."}}}
 	}
 	return malformed("Il corpo della richiesta non è valido.")
+}
+
+// QueryLimit reads the optional "limit" query parameter: 1 to 100.
+func QueryLimit(r *http.Request) (int, error) {
+	s := r.URL.Query().Get("limit")
+	if s == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 || n > 100 {
+		return 0, &domain.Error{Kind: domain.KindInvalid, Code: codeMalformed,
+			Detail: "Il parametro «limit» deve essere un numero intero da 1 a 100.",
+			Fields: []domain.FieldError{{Field: "limit", Code: "out_of_range", Detail: "Da 1 a 100."}}}
+	}
+	return n, nil
+}
+
+// QueryError is a malformed query parameter (400).
+func QueryError(param, detail string) error {
+	return &domain.Error{Kind: domain.KindInvalid, Code: codeMalformed, Detail: detail,
+		Fields: []domain.FieldError{{Field: param, Code: "invalid", Detail: detail}}}
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 
 	"suapcds/shared/domain"
+	"suapcds/shared/workdays"
 )
 
 // Item types (the "type" attribute), also what the stream filter matches.
@@ -43,15 +44,21 @@ func listKey(t time.Time, id string) string { return sortTime(t) + "#" + id }
 func messageSK(seq int) string { return fmt.Sprintf("%s%09d", skMessagePref, seq) }
 
 type officeRecord struct {
-	PK            string   `dynamodbav:"pk"`
-	SK            string   `dynamodbav:"sk"`
-	Type          string   `dynamodbav:"type"`
-	ID            string   `dynamodbav:"id"`
-	Name          string   `dynamodbav:"name"`
-	BasinID       string   `dynamodbav:"basinId,omitempty"`
-	Email         string   `dynamodbav:"email,omitempty"`
-	PEC           string   `dynamodbav:"pec,omitempty"`
-	LocalHolidays []string `dynamodbav:"localHolidays,omitempty"`
+	PK            string          `dynamodbav:"pk"`
+	SK            string          `dynamodbav:"sk"`
+	Type          string          `dynamodbav:"type"`
+	ID            string          `dynamodbav:"id"`
+	Name          string          `dynamodbav:"name"`
+	BasinID       string          `dynamodbav:"basinId,omitempty"`
+	Email         string          `dynamodbav:"email,omitempty"`
+	PEC           string          `dynamodbav:"pec,omitempty"`
+	LocalHolidays []holidayRecord `dynamodbav:"localHolidays,omitempty"`
+}
+
+type holidayRecord struct {
+	Month int    `dynamodbav:"month"`
+	Day   int    `dynamodbav:"day"`
+	Name  string `dynamodbav:"name"`
 }
 
 type bodyRecord struct {
@@ -108,6 +115,7 @@ type requestRecord struct {
 	PraticaID        string         `dynamodbav:"praticaId"`
 	PraticaNumber    string         `dynamodbav:"praticaNumber"`
 	OfficeID         string         `dynamodbav:"officeId"`
+	OfficeName       string         `dynamodbav:"officeName,omitempty"`
 	BasinID          string         `dynamodbav:"basinId,omitempty"`
 	CreatedBy        string         `dynamodbav:"createdBy"`
 	CreatedByName    string         `dynamodbav:"createdByName"`
@@ -209,10 +217,14 @@ func unmarshal(it Item, v any) error {
 }
 
 func officeItem(o domain.Office) (Item, error) {
-	return marshal(officeRecord{
+	r := officeRecord{
 		PK: officePK(o.ID), SK: skMeta, Type: TypeOffice,
-		ID: o.ID, Name: o.Name, BasinID: o.BasinID, Email: o.Email, PEC: o.PEC, LocalHolidays: o.LocalHolidays,
-	})
+		ID: o.ID, Name: o.Name, BasinID: o.BasinID, Email: o.Email, PEC: o.PEC,
+	}
+	for _, h := range o.LocalHolidays {
+		r.LocalHolidays = append(r.LocalHolidays, holidayRecord{Month: int(h.Month), Day: h.Day, Name: h.Name})
+	}
+	return marshal(r)
 }
 
 func officeFrom(it Item) (*domain.Office, error) {
@@ -220,7 +232,11 @@ func officeFrom(it Item) (*domain.Office, error) {
 	if err := unmarshal(it, &r); err != nil {
 		return nil, err
 	}
-	return &domain.Office{ID: r.ID, Name: r.Name, BasinID: r.BasinID, Email: r.Email, PEC: r.PEC, LocalHolidays: r.LocalHolidays}, nil
+	o := &domain.Office{ID: r.ID, Name: r.Name, BasinID: r.BasinID, Email: r.Email, PEC: r.PEC}
+	for _, h := range r.LocalHolidays {
+		o.LocalHolidays = append(o.LocalHolidays, workdays.LocalHoliday{Month: time.Month(h.Month), Day: h.Day, Name: h.Name})
+	}
+	return o, nil
 }
 
 func praticaItem(p *domain.Pratica) (Item, error) {
@@ -259,7 +275,7 @@ func requestItem(q *domain.Request) (Item, error) {
 		PK: requestPK(q.ID), SK: skMeta, Type: TypeRequest,
 		OfficeKey: officePK(q.OfficeID), StateKey: "STATE#" + string(q.State), AllKey: allRequests,
 		PraticaKey: praticaPK(q.PraticaID), ListKey: listKey(q.CreatedAt, q.ID),
-		ID: q.ID, PraticaID: q.PraticaID, PraticaNumber: q.PraticaNumber, OfficeID: q.OfficeID, BasinID: q.BasinID,
+		ID: q.ID, PraticaID: q.PraticaID, PraticaNumber: q.PraticaNumber, OfficeID: q.OfficeID, OfficeName: q.OfficeName, BasinID: q.BasinID,
 		CreatedBy: q.CreatedBy, CreatedByName: q.CreatedByName, CreatedByRole: string(q.CreatedByRole),
 		CreatedAt: q.CreatedAt.UTC(), Start: q.Start.UTC(), DurationMinutes: q.DurationMinutes,
 		Email: q.Email, Subject: q.Subject, Recording: q.Recording, RecordingConsent: q.RecordingConsent,
@@ -281,7 +297,7 @@ func requestFrom(it Item) (*domain.Request, error) {
 		return nil, err
 	}
 	q := &domain.Request{
-		ID: r.ID, PraticaID: r.PraticaID, PraticaNumber: r.PraticaNumber, OfficeID: r.OfficeID, BasinID: r.BasinID,
+		ID: r.ID, PraticaID: r.PraticaID, PraticaNumber: r.PraticaNumber, OfficeID: r.OfficeID, OfficeName: r.OfficeName, BasinID: r.BasinID,
 		CreatedBy: r.CreatedBy, CreatedByName: r.CreatedByName, CreatedByRole: domain.Role(r.CreatedByRole),
 		CreatedAt: r.CreatedAt, Start: r.Start, DurationMinutes: r.DurationMinutes,
 		Email: r.Email, Subject: r.Subject, Recording: r.Recording, RecordingConsent: r.RecordingConsent,

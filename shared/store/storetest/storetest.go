@@ -15,6 +15,7 @@ import (
 
 	"suapcds/shared/domain"
 	"suapcds/shared/store"
+	"suapcds/shared/workdays"
 )
 
 // NewBackend returns an empty backend for one test; it registers its own
@@ -86,7 +87,7 @@ func (e *env) pratica(id, office, basin string) *domain.Pratica {
 
 func (e *env) request(p *domain.Pratica, created time.Time, subject string) *domain.Request {
 	return &domain.Request{
-		PraticaID: p.ID, PraticaNumber: p.Number, OfficeID: p.OfficeID, BasinID: p.BasinID,
+		PraticaID: p.ID, PraticaNumber: p.Number, OfficeID: p.OfficeID, OfficeName: "Suap " + p.OfficeID, BasinID: p.BasinID,
 		CreatedBy: operator.UserID, CreatedByName: operator.Name, CreatedByRole: domain.RoleSuapOperator,
 		CreatedAt: created, Start: created.Add(96 * time.Hour), DurationMinutes: 120,
 		Email: "suap@comune.africo.rc.it", Subject: subject, Recording: true, RecordingConsent: true,
@@ -152,7 +153,7 @@ func Run(t *testing.T, nb NewBackend) {
 
 func testOffices(t *testing.T, e *env) {
 	o := domain.Office{ID: "suap-africo", Name: "Suap Comune Africo", BasinID: "bacino-locride",
-		Email: "suap@comune.africo.rc.it", PEC: "suap.africo@pec.it", LocalHolidays: []string{"09-29"}}
+		Email: "suap@comune.africo.rc.it", PEC: "suap.africo@pec.it", LocalHolidays: []workdays.LocalHoliday{{Month: time.September, Day: 29, Name: "San Michele"}}}
 	if err := e.repo.PutOffice(e.ctx, o); err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,27 @@
+// Command bookings is the bookings Lambda function behind the HTTP API. It only wires:
+// configuration from the environment, clients built once, lambda.Start.
+package main
+
+import (
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
+
+	"suapcds/functions/bookings/handler"
+	"suapcds/shared/app"
+	"suapcds/shared/clock"
+	"suapcds/shared/config"
+)
+
+func main() {
+	cfg, err := config.FromEnv()
+	if err != nil {
+		config.Fatal("configuration", err)
+	}
+	logger := config.Logger()
+	st, err := cfg.Store(config.AWS())
+	if err != nil {
+		config.Fatal("store", err)
+	}
+	svc := app.New(st, clock.System{}, cfg.LeadDays)
+	lambda.Start(httpadapter.NewV2(handler.New(svc, clock.System{}, logger)).ProxyWithContext)
+}

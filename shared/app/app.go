@@ -1,0 +1,88 @@
+// Package app holds the use cases the API functions expose: each checks who
+// may act, applies the domain's rules and commits one change through the
+// store port. HTTP handlers only decode, call one method and encode.
+package app
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+
+	"suapcds/shared/clock"
+	"suapcds/shared/domain"
+	"suapcds/shared/store"
+	"suapcds/shared/workdays"
+)
+
+// Service runs the operators' use cases.
+type Service struct {
+	store    store.Store
+	clock    clock.Clock
+	leadDays int
+
+	calendars sync.Map // office id + holidays → *workdays.Calendar
+}
+
+// New returns a Service. leadDays is the booking lead time in working days
+// (SPEC: 2); a value below 1 means the default.
+func New(s store.Store, c clock.Clock, leadDays int) *Service {
+	if leadDays < 1 {
+		leadDays = workdays.DefaultLeadDays
+	}
+	return &Service{store: s, clock: c, leadDays: leadDays}
+}
+
+// LeadDays is the configured lead time.
+func (s *Service) LeadDays() int { return s.leadDays }
+
+// calendar returns the working-day calendar of an office, built once per
+// office and holiday set.
+func (s *Service) calendar(o *domain.Office) (*workdays.Calendar, error) {
+	if len(o.LocalHolidays) == 0 {
+		return workdays.National(), nil
+	}
+	var k strings.Builder
+	k.WriteString(o.ID)
+	for _, h := range o.LocalHolidays {
+		fmt.Fprintf(&k, "|%d-%d", h.Month, h.Day)
+	}
+	if c, ok := s.calendars.Load(k.String()); ok {
+		return c.(*workdays.Calendar), nil
+	}
+	c, err := workdays.New(o.LocalHolidays...)
+	if err != nil {
+		return nil, fmt.Errorf("office %s: %w", o.ID, err)
+	}
+	s.calendars.Store(k.String(), c)
+	return c, nil
+}
+
+// errUnknownOffice is a pratica registered for an office not configured.
+var errUnknownOffice = &domain.Error{Kind: domain.KindInvalid, Code: "unknown_office",
+	Detail: "La struttura SUAP indicata non è configurata nel sistema: contattare l'amministratore regionale."}
+
+// operatorOnly refuses every role but the SUAP-side ones.
+func operatorOnly(who domain.Principal) error {
+	if !who.SUAPSide() {
+		return domain.ErrForbidden
+	}
+	return nil
+}
+
+// visiblePratica loads a pratica the principal may read: its office's or
+// basin's operators, and the regional service when managers is set. Others
+// get not-found, so existence does not leak.
+func (s *Service) visiblePratica(ctx context.Context, who domain.Principal, id string, managers bool) (*domain.Pratica, error) {
+	if !domain.ValidID(id) {
+		return nil, domain.ErrNotFound
+	}
+	p, err := s.store.GetPratica(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if who.CanActOn(p.OfficeID, p.BasinID) || (managers && who.Role == domain.RoleManager) {
+		return p, nil
+	}
+	return nil, domain.ErrNotFound
+}

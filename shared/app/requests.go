@@ -1,0 +1,230 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"sort"
+	"strconv"
+	"time"
+
+	"suapcds/shared/domain"
+	"suapcds/shared/store"
+	"suapcds/shared/workdays"
+)
+
+// CreateRequest books a videoconference for pratica id. An empty e-mail is
+// pre-filled with the office's configured address.
+func (s *Service) CreateRequest(ctx context.Context, who domain.Principal, id string, in domain.NewRequestInput) (*domain.Request, error) {
+	if err := operatorOnly(who); err != nil {
+		return nil, err
+	}
+	p, err := s.visiblePratica(ctx, who, id, false)
+	if err != nil {
+		return nil, err
+	}
+	office, err := s.store.GetOffice(ctx, p.OfficeID)
+	if err != nil {
+		return nil, err
+	}
+	if in.Email == "" {
+		in.Email = office.Email
+	}
+	cal, err := s.calendar(office)
+	if err != nil {
+		return nil, err
+	}
+	now := s.clock.Now()
+	r, err := domain.NewRequest(p, who, in, now, cal, s.leadDays)
+	if err != nil {
+		return nil, err
+	}
+	r.OfficeName = office.Name
+	h := domain.NewHistory(p.ID, who, domain.OpRequestCreated,
+		"Videoconferenza del "+domain.FormatRome(r.Start)+" ("+domain.DurationLabel(r.DurationMinutes)+")", now)
+	ev := domain.OutboxEvent{Kind: domain.EventRequestCreated, Seq: 1, At: now}
+	if err := s.store.CreateRequest(ctx, r, h, ev); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// LastRequestDay is the last day a request for a meeting at start can be
+// sent from the office, for the form's hint.
+func (s *Service) LastRequestDay(ctx context.Context, who domain.Principal, id string, start time.Time) (workdays.Date, error) {
+	if err := operatorOnly(who); err != nil {
+		return workdays.Date{}, err
+	}
+	p, err := s.visiblePratica(ctx, who, id, false)
+	if err != nil {
+		return workdays.Date{}, err
+	}
+	office, err := s.store.GetOffice(ctx, p.OfficeID)
+	if err != nil {
+		return workdays.Date{}, err
+	}
+	cal, err := s.calendar(office)
+	if err != nil {
+		return workdays.Date{}, err
+	}
+	return cal.LastRequestDay(workdays.DateOf(start), s.leadDays), nil
+}
+
+// visibleRequest loads a request the caller may read; others get not found.
+func (s *Service) visibleRequest(ctx context.Context, who domain.Principal, id string) (*domain.Request, error) {
+	if who.Role == domain.RoleAdmin {
+		return nil, domain.ErrForbidden
+	}
+	if !domain.ValidID(id) {
+		return nil, domain.ErrNotFound
+	}
+	r, err := s.store.GetRequest(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !who.CanSeeRequest(r) {
+		return nil, domain.ErrNotFound
+	}
+	return r, nil
+}
+
+// RequestDetail is a request with its thread and the pratica's earlier
+// requests.
+type RequestDetail struct {
+	Request  *domain.Request
+	Messages []domain.Message
+	Previous []domain.Request
+	// CanPost tells whether the caller may add to the thread now, and if not
+	// why (the error's code), for the page to show or hide the form.
+	CanPost   bool
+	NoPostWhy *domain.Error
+}
+
+// maxPrevious bounds the earlier requests returned with a detail.
+const maxPrevious = 20
+
+// Request returns the detail of request id.
+func (s *Service) Request(ctx context.Context, who domain.Principal, id string) (*RequestDetail, error) {
+	r, err := s.visibleRequest(ctx, who, id)
+	if err != nil {
+		return nil, err
+	}
+	msgs, err := s.store.Messages(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	all, err := s.store.PraticaRequests(ctx, r.PraticaID, maxPrevious+1)
+	if err != nil {
+		return nil, err
+	}
+	d := &RequestDetail{Request: r, Messages: msgs}
+	for _, o := range all {
+		if o.ID != r.ID && o.CreatedAt.Before(r.CreatedAt) {
+			d.Previous = append(d.Previous, o)
+		}
+	}
+	if len(d.Previous) > maxPrevious {
+		d.Previous = d.Previous[:maxPrevious]
+	}
+	if err := domain.CanPost(who, r); err != nil {
+		d.NoPostWhy, _ = domain.AsError(err)
+	} else {
+		d.CanPost = true
+	}
+	return d, nil
+}
+
+// PraticaRequests returns a pratica's requests, newest first (the live one,
+// if any, is the first).
+func (s *Service) PraticaRequests(ctx context.Context, who domain.Principal, id string) ([]domain.Request, error) {
+	if who.Role == domain.RoleAdmin {
+		return nil, domain.ErrForbidden
+	}
+	if _, err := s.visiblePratica(ctx, who, id, true); err != nil {
+		return nil, err
+	}
+	return s.store.PraticaRequests(ctx, id, maxPrevious+1)
+}
+
+// PostMessage adds a message to request id's thread.
+func (s *Service) PostMessage(ctx context.Context, who domain.Principal, id, subject, body string) (*domain.Message, error) {
+	r, err := s.visibleRequest(ctx, who, id)
+	if err != nil {
+		return nil, err
+	}
+	now := s.clock.Now()
+	m, err := domain.NewMessage(who, r, subject, body, now)
+	if err != nil {
+		return nil, err
+	}
+	h := domain.NewHistory(r.PraticaID, who, domain.OpMessageSent, m.Subject, now)
+	ev := domain.OutboxEvent{Kind: domain.EventMessagePosted, Seq: int64(m.Seq), At: now,
+		Data: map[string]string{"seq": strconv.Itoa(m.Seq), "senderRole": string(who.Role)}}
+	if err := s.store.AddMessage(ctx, r, m, h, ev); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// ListRequests returns a page of the Videoconferenza list, scoped to what the
+// caller may see: an operator's office, a basin operator's basin, everything
+// for the service.
+func (s *Service) ListRequests(ctx context.Context, who domain.Principal, q store.ListQuery) (store.RequestPage, error) {
+	switch who.Role {
+	case domain.RoleSuapOperator:
+		if q.OfficeID != "" && q.OfficeID != who.OfficeID {
+			return store.RequestPage{}, nil // another office's list is empty to them
+		}
+		q.OfficeID = who.OfficeID
+	case domain.RoleBasinOperator:
+		q.BasinID = who.BasinID
+	case domain.RoleManager:
+	default:
+		return store.RequestPage{}, domain.ErrForbidden
+	}
+	return s.store.ListRequests(ctx, q)
+}
+
+// Communication is one entry of a pratica's Comunicazioni: a booking request
+// or a message of its thread.
+type Communication struct {
+	RequestID  string
+	At         time.Time
+	SenderName string
+	SenderRole domain.Role
+	Subject    string
+	Body       string
+	// Kind is "request" or "message".
+	Kind string
+	// State is the request's state when it was written.
+	State domain.State
+}
+
+// Communications returns the pratica's communications, newest first: its
+// booking requests and their threads.
+func (s *Service) Communications(ctx context.Context, who domain.Principal, id string) ([]Communication, error) {
+	reqs, err := s.PraticaRequests(ctx, who, id)
+	if err != nil {
+		return nil, err
+	}
+	var out []Communication
+	for _, r := range reqs {
+		out = append(out, Communication{RequestID: r.ID, At: r.CreatedAt, SenderName: r.CreatedByName,
+			SenderRole: r.CreatedByRole, Subject: r.Subject, Kind: "request", State: domain.StateOpen})
+		msgs, err := s.store.Messages(ctx, r.ID)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range msgs {
+			out = append(out, Communication{RequestID: r.ID, At: m.At, SenderName: m.SenderName,
+				SenderRole: m.SenderRole, Subject: m.Subject, Body: m.Body, Kind: "message", State: m.StateAtSend})
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].At.After(out[j].At) })
+	return out, nil
+}
+
+// IsNotFound reports whether err is a not-found domain error.
+func IsNotFound(err error) bool {
+	de, ok := domain.AsError(err)
+	return ok && de.Kind == domain.KindNotFound || errors.Is(err, domain.ErrNotFound)
+}

@@ -1,0 +1,65 @@
+package httpapi
+
+import (
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+
+	"suapcds/shared/domain"
+)
+
+// HandlerFunc is an authenticated handler: it gets the caller and returns an
+// error instead of writing one, so every failure is mapped once.
+type HandlerFunc func(w http.ResponseWriter, r *http.Request, who domain.Principal) error
+
+// Mux routes Go 1.22 patterns to HandlerFuncs, behind Authenticate and Log,
+// and answers unknown routes and methods with problem+json too.
+type Mux struct {
+	mux *http.ServeMux
+	h   http.Handler
+}
+
+// NewMux returns an empty Mux logging to logger.
+func NewMux(logger *slog.Logger) *Mux {
+	m := &Mux{mux: http.NewServeMux()}
+	m.h = Log(logger, Authenticate(http.HandlerFunc(m.serve)))
+	return m
+}
+
+// Handle registers h for pattern (e.g. "GET /pratiche/{id}").
+func (m *Mux) Handle(pattern string, h HandlerFunc) {
+	m.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		who, _ := Principal(r.Context()) // Authenticate guarantees it
+		if err := h(w, r, who); err != nil {
+			WriteError(w, r, err)
+		}
+	})
+}
+
+var (
+	errNoRoute  = &domain.Error{Kind: domain.KindNotFound, Code: "route_not_found", Detail: "Risorsa inesistente."}
+	errNoMethod = &domain.Error{Kind: domain.KindInvalid, Code: "method_not_allowed", Detail: "Metodo non consentito per questa risorsa."}
+)
+
+func (m *Mux) serve(w http.ResponseWriter, r *http.Request) {
+	h, pattern := m.mux.Handler(r)
+	if pattern != "" {
+		m.mux.ServeHTTP(w, r)
+		return
+	}
+	// No route matched: let the ServeMux decide between 404 and 405 (and the
+	// Allow header), then answer in problem+json.
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, r)
+	if allow := rec.Header().Get("Allow"); allow != "" {
+		w.Header().Set("Allow", allow)
+	}
+	if rec.Code == http.StatusMethodNotAllowed {
+		WriteProblem(w, r, http.StatusMethodNotAllowed, errNoMethod)
+		return
+	}
+	WriteProblem(w, r, http.StatusNotFound, errNoRoute)
+}
+
+// ServeHTTP serves the request.
+func (m *Mux) ServeHTTP(w http.ResponseWriter, r *http.Request) { m.h.ServeHTTP(w, r) }
