@@ -19,7 +19,9 @@ type Instant struct{ time.Time }
 
 // ErrInvalidDateTime is a malformed timestamp in a body.
 var ErrInvalidDateTime = &domain.Error{Kind: domain.KindInvalid, Code: "invalid_datetime",
-	Detail: "Data e ora non valide: usare il formato RFC 3339 con il fuso orario, ad esempio 2026-03-11T10:00:00+01:00."}
+	Detail: "Data e ora non valide: usare il formato RFC 3339 con il fuso orario, ad esempio 2026-03-11T10:00:00+01:00.",
+	// The only timestamp a body carries is the meeting's start.
+	Fields: []domain.FieldError{{Field: "start", Code: "invalid_datetime", Detail: "Indicare la data e l'ora con il fuso orario, ad esempio 2026-03-11T10:00:00+01:00."}}}
 
 // UnmarshalJSON accepts a JSON string in RFC 3339 form, or null.
 func (i *Instant) UnmarshalJSON(b []byte) error {
@@ -31,8 +33,12 @@ func (i *Instant) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &s); err != nil {
 		return ErrInvalidDateTime
 	}
+	if s == "" {
+		i.Time = time.Time{} // as absent: the domain reports the required field
+		return nil
+	}
 	t, err := time.Parse(time.RFC3339, s)
-	if err != nil || t.Year() < 2000 || t.Year() > 2999 {
+	if y := t.In(clock.Rome).Year(); err != nil || y < 2000 || y > 2999 {
 		return ErrInvalidDateTime
 	}
 	i.Time = t
@@ -41,6 +47,9 @@ func (i *Instant) UnmarshalJSON(b []byte) error {
 
 // MarshalJSON writes the instant in RFC 3339, in Europe/Rome's offset.
 func (i Instant) MarshalJSON() ([]byte, error) {
+	if i.IsZero() {
+		return []byte("null"), nil
+	}
 	return json.Marshal(rfc3339(i.Time))
 }
 

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -46,7 +47,16 @@ func Decode(w http.ResponseWriter, r *http.Request, v any) error {
 
 // DecodeJSON is Decode's parsing on any reader (the fuzz tests use it).
 func DecodeJSON(body io.Reader, v any) error {
-	dec := json.NewDecoder(body)
+	raw, err := io.ReadAll(body)
+	if err != nil {
+		return decodeError(err)
+	}
+	// json accepts `null` for an object and leaves v empty; a body must be
+	// one object.
+	if trimmed := bytes.TrimSpace(raw); len(trimmed) > 0 && trimmed[0] != '{' {
+		return malformed("Il corpo della richiesta deve essere un oggetto JSON.")
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return decodeError(err)
@@ -86,7 +96,10 @@ func decodeError(err error) error {
 			Detail: fmt.Sprintf("Il campo «%s» ha un tipo non valido.", field),
 			Fields: []domain.FieldError{{Field: field, Code: "invalid_type", Detail: "Tipo non valido."}}}
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		name, uerr := strconv.Unquote(strings.TrimPrefix(err.Error(), "json: unknown field "))
+		if uerr != nil {
+			name = "?"
+		}
 		return &domain.Error{Kind: domain.KindInvalid, Code: codeMalformed,
 			Detail: fmt.Sprintf("Il campo «%s» non è previsto.", name),
 			Fields: []domain.FieldError{{Field: name, Code: "unknown_field", Detail: "Campo non previsto."}}}

@@ -6,6 +6,7 @@ package handler
 import (
 	"log/slog"
 	"net/http"
+	"net/url"
 	"time"
 
 	"suapcds/shared/api"
@@ -110,7 +111,10 @@ func (h handler) communications(w http.ResponseWriter, r *http.Request, who doma
 
 // listQuery reads the Videoconferenza list's filters from the query string.
 func listQuery(r *http.Request) (store.ListQuery, error) {
-	qs := r.URL.Query()
+	qs, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return store.ListQuery{}, httpapi.QueryError("query", "I parametri della richiesta non sono codificati correttamente.")
+	}
 	q := store.ListQuery{
 		OfficeID:      qs.Get("office"),
 		BasinID:       qs.Get("basin"),
@@ -125,13 +129,15 @@ func listQuery(r *http.Request) (store.ListQuery, error) {
 			return q, httpapi.QueryError(p.name, "Il parametro «"+p.name+"» non è un identificativo valido.")
 		}
 	}
-	if len([]rune(q.Subject)) > domain.MaxSubjectLen || len([]rune(q.PraticaNumber)) > domain.MaxPraticaNumberLen {
-		return q, httpapi.QueryError("subject", "Il testo da cercare è troppo lungo.")
+	if len([]rune(q.Subject)) > domain.MaxSubjectLen {
+		return q, httpapi.QueryError("subject", "Il testo da cercare nell'oggetto è troppo lungo.")
+	}
+	if len([]rune(q.PraticaNumber)) > domain.MaxPraticaNumberLen {
+		return q, httpapi.QueryError("praticaNumber", "Il numero di pratica da cercare è troppo lungo.")
 	}
 	if q.State != "" && !q.State.Valid() {
 		return q, httpapi.QueryError("state", "Il parametro «state» deve essere uno tra APERTA, NON_DISPONIBILE, IN_ELABORAZIONE, EVASA.")
 	}
-	var err error
 	if q.Limit, err = httpapi.QueryLimit(r); err != nil {
 		return q, err
 	}
