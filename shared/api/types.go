@@ -137,8 +137,8 @@ type NewRequestBody struct {
 	DurationMinutes  int     `json:"durationMinutes"`
 	Email            string  `json:"email,omitempty"`
 	Subject          string  `json:"subject"`
-	Recording        bool    `json:"recording"`
-	RecordingConsent bool    `json:"recordingConsent"`
+	Recording        bool    `json:"recording,omitempty"`
+	RecordingConsent bool    `json:"recordingConsent,omitempty"`
 }
 
 // Input converts the body to the domain's input.

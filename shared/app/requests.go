@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"errors"
 	"sort"
 	"strconv"
 	"time"
@@ -117,10 +116,13 @@ func (s *Service) Request(ctx context.Context, who domain.Principal, id string) 
 		return nil, err
 	}
 	d := &RequestDetail{Request: r, Messages: msgs}
+	// all is newest first: the earlier requests are those after r.
+	seen := false
 	for _, o := range all {
-		if o.ID != r.ID && o.CreatedAt.Before(r.CreatedAt) {
+		if seen {
 			d.Previous = append(d.Previous, o)
 		}
+		seen = seen || o.ID == r.ID
 	}
 	if len(d.Previous) > maxPrevious {
 		d.Previous = d.Previous[:maxPrevious]
@@ -206,25 +208,22 @@ func (s *Service) Communications(ctx context.Context, who domain.Principal, id s
 	if err != nil {
 		return nil, err
 	}
+	// Built newest first (requests newest first, each thread from its last
+	// message back to the request), so equal times keep that order.
 	var out []Communication
 	for _, r := range reqs {
-		out = append(out, Communication{RequestID: r.ID, At: r.CreatedAt, SenderName: r.CreatedByName,
-			SenderRole: r.CreatedByRole, Subject: r.Subject, Kind: "request", State: domain.StateOpen})
 		msgs, err := s.store.Messages(ctx, r.ID)
 		if err != nil {
 			return nil, err
 		}
-		for _, m := range msgs {
+		for i := len(msgs) - 1; i >= 0; i-- {
+			m := msgs[i]
 			out = append(out, Communication{RequestID: r.ID, At: m.At, SenderName: m.SenderName,
 				SenderRole: m.SenderRole, Subject: m.Subject, Body: m.Body, Kind: "message", State: m.StateAtSend})
 		}
+		out = append(out, Communication{RequestID: r.ID, At: r.CreatedAt, SenderName: r.CreatedByName,
+			SenderRole: r.CreatedByRole, Subject: r.Subject, Kind: "request", State: domain.StateOpen})
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].At.After(out[j].At) })
 	return out, nil
-}
-
-// IsNotFound reports whether err is a not-found domain error.
-func IsNotFound(err error) bool {
-	de, ok := domain.AsError(err)
-	return ok && de.Kind == domain.KindNotFound || errors.Is(err, domain.ErrNotFound)
 }

@@ -1,0 +1,563 @@
+package functions_test
+
+// These tests keep template.yaml, the Makefile, the handlers' routes and the
+// sample events of events/ in step: a function folder without its template
+// resource or build target, a route the API does not send to its function,
+// or a sample that no longer matches a route fails here, not on deploy.
+
+import (
+	"bytes"
+	"encoding/json"
+	"maps"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-lambda-go/events"
+	"gopkg.in/yaml.v3"
+
+	bookingshandler "suapcds/functions/bookings/handler"
+	cdscheckhandler "suapcds/functions/cdscheck/handler"
+	"suapcds/shared/api"
+	"suapcds/shared/config"
+	"suapcds/shared/httpapi"
+)
+
+// handlerRoutes maps each HTTP function's folder to the routes its handler serves.
+// A new HTTP function adds its handler's Routes here.
+var handlerRoutes = map[string][]string{
+	"cdscheck": cdscheckhandler.Routes,
+	"bookings": bookingshandler.Routes,
+}
+
+// routeBodies gives, for each route that takes a JSON body, the type the handler
+// decodes it into; the samples' bodies must decode into it as the handler
+// would (no unknown fields).
+var routeBodies = map[string]func() any{
+	"PUT /pratiche/{praticaId}":                   func() any { return new(api.PraticaBody) },
+	"POST /pratiche/{praticaId}/cds-check":        func() any { return new(api.CDSCheckBody) },
+	"POST /pratiche/{praticaId}/verifications":    func() any { return new(api.VerificationsBody) },
+	"POST /pratiche/{praticaId}/booking-requests": func() any { return new(api.NewRequestBody) },
+	"POST /booking-requests/{requestId}/messages": func() any { return new(api.MessageBody) },
+}
+
+// allowedDynamoActions are the only DynamoDB actions a function may have:
+// what the store does (GetItem, Query, and TransactWriteItems, which is
+// authorised by the per-item actions of its Put, Delete and ConditionCheck).
+// No Scan. Adding one here is a deliberate change of the store's contract.
+var allowedDynamoActions = []string{
+	"dynamodb:ConditionCheckItem",
+	"dynamodb:DeleteItem",
+	"dynamodb:GetItem",
+	"dynamodb:PutItem",
+	"dynamodb:Query",
+}
+
+const moduleRoot = ".."
+
+// --- template model ----------------------------------------------------------
+
+// The template is decoded with gopkg.in/yaml.v3: CloudFormation's short tags
+// (!Ref, !Sub, !GetAtt) are local tags it keeps on yaml.Node (Tag "!Ref",
+// Value "Table") and drops when decoding into a string or interface.
+type samTemplate struct {
+	Globals struct {
+		Function struct {
+			Environment struct {
+				Variables map[string]yaml.Node `yaml:"Variables"`
+			} `yaml:"Environment"`
+		} `yaml:"Function"`
+	} `yaml:"Globals"`
+	Resources map[string]struct {
+		Type     string `yaml:"Type"`
+		Metadata struct {
+			BuildMethod string `yaml:"BuildMethod"`
+		} `yaml:"Metadata"`
+		Properties yaml.Node `yaml:"Properties"`
+	} `yaml:"Resources"`
+}
+
+type samFunctionProps struct {
+	CodeUri     string `yaml:"CodeUri"`
+	Environment struct {
+		Variables map[string]yaml.Node `yaml:"Variables"`
+	} `yaml:"Environment"`
+	LoggingConfig struct {
+		LogFormat string    `yaml:"LogFormat"`
+		LogGroup  yaml.Node `yaml:"LogGroup"`
+	} `yaml:"LoggingConfig"`
+	Policies []yaml.Node `yaml:"Policies"`
+	Events   map[string]struct {
+		Type       string `yaml:"Type"`
+		Properties struct {
+			ApiId                yaml.Node `yaml:"ApiId"`
+			Method               string    `yaml:"Method"`
+			Path                 string    `yaml:"Path"`
+			PayloadFormatVersion string    `yaml:"PayloadFormatVersion"`
+		} `yaml:"Properties"`
+	} `yaml:"Events"`
+}
+
+type samFunction struct {
+	id     string
+	folder string // functions/<folder>, from its Makefile build target
+	props  samFunctionProps
+}
+
+func loadTemplate(t *testing.T) (samTemplate, map[string]*samFunction) {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(moduleRoot, "template.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tpl samTemplate
+	if err := yaml.Unmarshal(raw, &tpl); err != nil {
+		t.Fatalf("template.yaml: %v", err)
+	}
+	targets := makeTargets(t)
+	fns := map[string]*samFunction{}
+	for id, r := range tpl.Resources {
+		if r.Type != "AWS::Serverless::Function" {
+			continue
+		}
+		f := &samFunction{id: id}
+		if err := r.Properties.Decode(&f.props); err != nil {
+			t.Fatalf("template.yaml: %s: %v", id, err)
+		}
+		if r.Metadata.BuildMethod != "makefile" {
+			t.Errorf("%s: Metadata.BuildMethod = %q, want makefile", id, r.Metadata.BuildMethod)
+		}
+		if f.props.CodeUri != "." {
+			t.Errorf("%s: CodeUri = %q, want . (the module root, which the Makefile builds from)", id, f.props.CodeUri)
+		}
+		recipe, ok := targets["build-"+id]
+		if !ok {
+			t.Errorf("%s: the Makefile has no build-%s target (sam build runs it)", id, id)
+			continue
+		}
+		pkgs := regexp.MustCompile(`\./functions/([a-z0-9]+)\b`).FindAllStringSubmatch(recipe, -1)
+		if len(pkgs) != 1 || !strings.Contains(recipe, "$(ARTIFACTS_DIR)/bootstrap") {
+			t.Errorf("build-%s must build one ./functions/<name> into $(ARTIFACTS_DIR)/bootstrap; recipe:\n%s", id, recipe)
+			continue
+		}
+		f.folder = pkgs[0][1]
+		fns[id] = f
+	}
+	return tpl, fns
+}
+
+// makeTargets returns the Makefile's targets and their recipes (the
+// tab-indented lines after each "target:" line).
+func makeTargets(t *testing.T) map[string]string {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(moduleRoot, "Makefile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	targetLine := regexp.MustCompile(`^([A-Za-z0-9_.-]+):([^=]|$)`)
+	out := map[string]string{}
+	cur := ""
+	for line := range strings.Lines(string(raw)) {
+		switch m := targetLine.FindStringSubmatch(line); {
+		case m != nil:
+			cur = m[1]
+			out[cur] += ""
+		case strings.HasPrefix(line, "\t") && cur != "":
+			out[cur] += line
+		case strings.TrimSpace(line) == "" || strings.HasPrefix(line, "#"):
+		default:
+			cur = ""
+		}
+	}
+	return out
+}
+
+// functionFolders lists functions/<name>/ folders that have a main.go.
+func functionFolders(t *testing.T) []string {
+	t.Helper()
+	mains, err := filepath.Glob(filepath.Join(moduleRoot, "functions", "*", "main.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, m := range mains {
+		out = append(out, filepath.Base(filepath.Dir(m)))
+	}
+	if len(out) == 0 {
+		t.Fatal("no functions/*/main.go found")
+	}
+	return out
+}
+
+func readMain(t *testing.T, folder string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(moduleRoot, "functions", folder, "main.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// --- template tests ------------------------------------------------------------
+
+// TestEveryFunctionFolderIsDeployed: each functions/<name>/main.go is exactly
+// one AWS::Serverless::Function built by make, and each such function builds
+// a folder that exists.
+func TestEveryFunctionFolderIsDeployed(t *testing.T) {
+	_, fns := loadTemplate(t)
+	byFolder := map[string][]string{}
+	for id, f := range fns {
+		byFolder[f.folder] = append(byFolder[f.folder], id)
+	}
+	folders := functionFolders(t)
+	for _, folder := range folders {
+		if ids := byFolder[folder]; len(ids) != 1 {
+			t.Errorf("functions/%s: %d template functions build it (%v), want exactly 1", folder, len(ids), ids)
+		}
+	}
+	for folder, ids := range byFolder {
+		if !slices.Contains(folders, folder) {
+			t.Errorf("%v builds ./functions/%s, which has no main.go", ids, folder)
+		}
+	}
+}
+
+// TestHttpApiEventsAreTheHandlersRoutes: the HttpApi events of each function
+// are exactly its handler's Routes (so API Gateway sends every route the
+// handler serves, and only those, to it), on the template's HttpApi, payload
+// format 2.0.
+func TestHttpApiEventsAreTheHandlersRoutes(t *testing.T) {
+	_, fns := loadTemplate(t)
+	seen := map[string]string{}
+	for id, f := range fns {
+		var got []string
+		for name, ev := range f.props.Events {
+			if ev.Type != "HttpApi" {
+				continue
+			}
+			p := ev.Properties
+			if p.ApiId.Tag != "!Ref" || p.ApiId.Value != "HttpApi" {
+				t.Errorf("%s.%s: ApiId must be !Ref HttpApi (otherwise SAM makes an implicit API without the authorizer)", id, name)
+			}
+			if p.PayloadFormatVersion != "" && p.PayloadFormatVersion != "2.0" {
+				t.Errorf("%s.%s: PayloadFormatVersion %q, want 2.0 (httpadapter.NewV2)", id, name, p.PayloadFormatVersion)
+			}
+			route := p.Method + " " + p.Path
+			if other, dup := seen[route]; dup {
+				t.Errorf("route %q is on both %s and %s", route, other, id)
+			}
+			seen[route] = id
+			got = append(got, route)
+		}
+		want, known := handlerRoutes[f.folder]
+		if !known {
+			if len(got) > 0 || strings.Contains(readMain(t, f.folder), "httpadapter.") {
+				t.Errorf("%s (functions/%s) serves HTTP: add its handler's Routes to this test's handlerRoutes map", id, f.folder)
+			}
+			continue
+		}
+		slices.Sort(got)
+		want = slices.Sorted(slices.Values(want))
+		if !slices.Equal(got, want) {
+			t.Errorf("%s HttpApi events:\n  template %q\n  handler  %q", id, got, want)
+		}
+	}
+	for folder := range handlerRoutes {
+		found := false
+		for _, f := range fns {
+			found = found || f.folder == folder
+		}
+		if !found {
+			t.Errorf("handlerRoutes names functions/%s, which no template function builds", folder)
+		}
+	}
+}
+
+// TestFunctionEnvironment: a function that reads config.FromEnv gets every
+// variable it requires (Globals and its own merged, as SAM merges them), and
+// CURSOR_KEY comes from Secrets Manager, never as a literal in the template.
+func TestFunctionEnvironment(t *testing.T) {
+	required := requiredEnv(t)
+	tpl, fns := loadTemplate(t)
+	for id, f := range fns {
+		if !strings.Contains(readMain(t, f.folder), "config.FromEnv(") {
+			continue
+		}
+		vars := maps.Clone(tpl.Globals.Function.Environment.Variables)
+		if vars == nil {
+			vars = map[string]yaml.Node{}
+		}
+		maps.Copy(vars, f.props.Environment.Variables)
+		for _, name := range required {
+			if _, ok := vars[name]; !ok {
+				t.Errorf("%s: environment lacks %s, which config.FromEnv requires", id, name)
+			}
+		}
+		if ck, ok := vars["CURSOR_KEY"]; ok && !strings.HasPrefix(ck.Value, "{{resolve:secretsmanager:") {
+			t.Errorf("%s: CURSOR_KEY must be a {{resolve:secretsmanager:...}} reference, got %s %q", id, ck.Tag, ck.Value)
+		}
+		if f.props.LoggingConfig.LogFormat != "JSON" || f.props.LoggingConfig.LogGroup.Tag != "!Ref" {
+			t.Errorf("%s: LoggingConfig wants LogFormat JSON and LogGroup !Ref <its log group with retention>", id)
+		}
+	}
+}
+
+// requiredEnv asks config.FromEnv itself which variables it requires: with
+// every one unset, its error names each of them.
+func requiredEnv(t *testing.T) []string {
+	for _, v := range []string{"TABLE_NAME", "CURSOR_KEY", "LEAD_DAYS", "DYNAMODB_ENDPOINT"} {
+		t.Setenv(v, "")
+	}
+	_, err := config.FromEnv()
+	if err == nil {
+		t.Fatal("config.FromEnv accepted an empty environment")
+	}
+	names := regexp.MustCompile(`\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b`).FindAllString(err.Error(), -1)
+	slices.Sort(names)
+	names = slices.Compact(names)
+	for _, must := range []string{"CURSOR_KEY", "TABLE_NAME"} {
+		if !slices.Contains(names, must) {
+			t.Fatalf("config.FromEnv's error %q does not name %s; this test cannot tell what it requires", err, must)
+		}
+	}
+	return names
+}
+
+// TestFunctionPolicies: functions get inline statements only (a SAM policy
+// template such as DynamoDBCrudPolicy would grant Scan and more), with only
+// the DynamoDB actions the store uses, on the table and its indexes.
+func TestFunctionPolicies(t *testing.T) {
+	_, fns := loadTemplate(t)
+	for id, f := range fns {
+		for _, pol := range f.props.Policies {
+			var doc struct {
+				Statement []struct {
+					Effect   string    `yaml:"Effect"`
+					Action   yaml.Node `yaml:"Action"`
+					Resource yaml.Node `yaml:"Resource"`
+				} `yaml:"Statement"`
+			}
+			if pol.Kind != yaml.MappingNode || pol.Decode(&doc) != nil || len(doc.Statement) == 0 {
+				t.Errorf("%s: policy at line %d is not an inline policy document", id, pol.Line)
+				continue
+			}
+			for _, st := range doc.Statement {
+				for _, a := range yamlScalars(st.Action) {
+					if strings.Contains(a, "*") {
+						t.Errorf("%s: wildcard action %q", id, a)
+					}
+					if strings.HasPrefix(a, "dynamodb:") && !slices.Contains(allowedDynamoActions, a) {
+						t.Errorf("%s: action %s is not one the store uses %v", id, a, allowedDynamoActions)
+					}
+				}
+				for _, r := range yamlNodes(st.Resource) {
+					okTable := r.Tag == "!GetAtt" && r.Value == "Table.Arn"
+					okIndex := r.Tag == "!Sub" && r.Value == "${Table.Arn}/index/*"
+					if !okTable && !okIndex {
+						t.Errorf("%s: resource %s %q is not the table or its indexes", id, r.Tag, r.Value)
+					}
+				}
+			}
+		}
+	}
+}
+
+func yamlNodes(n yaml.Node) []*yaml.Node {
+	if n.Kind == yaml.SequenceNode {
+		return n.Content
+	}
+	return []*yaml.Node{&n}
+}
+
+func yamlScalars(n yaml.Node) []string {
+	var out []string
+	for _, c := range yamlNodes(n) {
+		out = append(out, c.Value)
+	}
+	return out
+}
+
+// --- sample events ---------------------------------------------------------------
+
+type apiSample struct {
+	file  string
+	route string
+	req   events.APIGatewayV2HTTPRequest
+	raw   map[string]json.RawMessage
+}
+
+// apiSamples reads every events/*.json that has a routeKey (the HTTP API
+// payload v2 samples; the others are stream, S3 or schedule events).
+func apiSamples(t *testing.T) []apiSample {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(moduleRoot, "events", "*.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []apiSample
+	for _, file := range files {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := apiSample{file: filepath.Base(file)}
+		if err := json.Unmarshal(b, &s.raw); err != nil {
+			t.Errorf("%s: %v", s.file, err)
+			continue
+		}
+		if _, ok := s.raw["routeKey"]; !ok {
+			continue
+		}
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&s.req); err != nil {
+			t.Errorf("%s: not an APIGatewayV2HTTPRequest: %v", s.file, err)
+			continue
+		}
+		s.route = s.req.RouteKey
+		out = append(out, s)
+	}
+	return out
+}
+
+// TestAPISamplesCoverEveryRoute: every route of every HTTP function has a
+// sample, and every sample's routeKey is a route of the function its file
+// name says.
+func TestAPISamplesCoverEveryRoute(t *testing.T) {
+	samples := apiSamples(t)
+	covered := map[string]bool{}
+	for _, s := range samples {
+		owner := ""
+		for folder, rs := range handlerRoutes {
+			if slices.Contains(rs, s.route) {
+				owner = folder
+			}
+		}
+		if owner == "" {
+			t.Errorf("%s: routeKey %q is no function's route", s.file, s.route)
+			continue
+		}
+		if !strings.HasPrefix(s.file, owner+"-") {
+			t.Errorf("%s: route %q belongs to %s; name the file %s-<what>.json", s.file, s.route, owner, owner)
+		}
+		covered[s.route] = true
+	}
+	for folder, rs := range handlerRoutes {
+		for _, r := range rs {
+			if !covered[r] {
+				t.Errorf("%s: no events/ sample for route %q", folder, r)
+			}
+		}
+	}
+}
+
+// TestAPISamplesAreConsistent: each sample is what API Gateway would send
+// for its route: method, path and path parameters agree with the route (as
+// net/http's ServeMux matches it), the query string with its parsed form,
+// the authorizer's claims make a principal, and a body decodes into the
+// route's request type.
+func TestAPISamplesAreConsistent(t *testing.T) {
+	var all []string
+	for _, rs := range handlerRoutes {
+		all = append(all, rs...)
+	}
+	type match struct {
+		pattern string
+		params  map[string]string
+	}
+	mux := http.NewServeMux()
+	var got match
+	for _, r := range all {
+		names := regexp.MustCompile(`\{([A-Za-z0-9_]+)\}`).FindAllStringSubmatch(r, -1)
+		mux.HandleFunc(r, func(_ http.ResponseWriter, req *http.Request) {
+			got = match{pattern: req.Pattern, params: map[string]string{}}
+			for _, n := range names {
+				got.params[n[1]] = req.PathValue(n[1])
+			}
+		})
+	}
+
+	for _, s := range apiSamples(t) {
+		if !slices.Contains(all, s.route) {
+			continue // reported by TestAPISamplesCoverEveryRoute
+		}
+		t.Run(s.file, func(t *testing.T) {
+			rc := s.req.RequestContext
+			if s.req.Version != "2.0" {
+				t.Errorf("version %q, want 2.0", s.req.Version)
+			}
+			if rc.RouteKey != s.route {
+				t.Errorf("requestContext.routeKey %q, want %q", rc.RouteKey, s.route)
+			}
+			if string(s.raw["isBase64Encoded"]) != "false" {
+				t.Errorf("isBase64Encoded = %s, want false", s.raw["isBase64Encoded"])
+			}
+			method, _, _ := strings.Cut(s.route, " ")
+			if rc.HTTP.Method != method {
+				t.Errorf("requestContext.http.method %q, want %q", rc.HTTP.Method, method)
+			}
+			if rc.HTTP.Path != s.req.RawPath {
+				t.Errorf("requestContext.http.path %q != rawPath %q", rc.HTTP.Path, s.req.RawPath)
+			}
+
+			got = match{}
+			mux.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(method, s.req.RawPath, nil))
+			if got.pattern != s.route {
+				t.Errorf("rawPath %s %s matches route %q, want %q", method, s.req.RawPath, got.pattern, s.route)
+			}
+			if len(got.params) == 0 {
+				got.params = nil
+			}
+			if !maps.Equal(got.params, s.req.PathParameters) {
+				t.Errorf("pathParameters %v, route gives %v", s.req.PathParameters, got.params)
+			}
+
+			q, err := url.ParseQuery(s.req.RawQueryString)
+			if err != nil {
+				t.Errorf("rawQueryString: %v", err)
+			}
+			flat := map[string]string{}
+			for k, v := range q {
+				flat[k] = strings.Join(v, ",")
+			}
+			params := s.req.QueryStringParameters
+			if params == nil {
+				params = map[string]string{}
+			}
+			if !maps.Equal(flat, params) {
+				t.Errorf("rawQueryString %q parses to %v, queryStringParameters %v", s.req.RawQueryString, flat, params)
+			}
+
+			if rc.Authorizer == nil || rc.Authorizer.JWT == nil {
+				t.Fatal("no requestContext.authorizer.jwt")
+			}
+			p, ok := httpapi.PrincipalFromClaims(rc.Authorizer.JWT.Claims)
+			if !ok {
+				t.Errorf("claims %v make no principal", rc.Authorizer.JWT.Claims)
+			} else if p.Name == p.UserID || p.Unit == "" && p.Role != "manager" && p.Role != "admin" {
+				t.Errorf("claims lack the display name or unit: %+v", p)
+			}
+
+			newBody, takesBody := routeBodies[s.route]
+			switch {
+			case takesBody:
+				if ct := s.req.Headers["content-type"]; ct != "application/json" {
+					t.Errorf("content-type %q, want application/json", ct)
+				}
+				if err := httpapi.DecodeJSON(strings.NewReader(s.req.Body), newBody()); err != nil {
+					t.Errorf("body does not decode as the handler decodes it: %v", err)
+				}
+			case method == http.MethodPost || method == http.MethodPut || method == http.MethodPatch:
+				t.Errorf("route %q takes a body: add its type to this test's routeBodies map", s.route)
+			case s.req.Body != "":
+				t.Errorf("a %s sample with a body", method)
+			}
+		})
+	}
+}
