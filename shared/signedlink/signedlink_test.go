@@ -1,0 +1,65 @@
+package signedlink
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+var key = []byte("0123456789abcdef0123456789abcdef")
+
+func TestSignVerify(t *testing.T) {
+	s, err := New(key, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	tok := s.Sign(Answer, "req-1", now)
+	exp, err := s.Verify(tok, Answer, "req-1", now.Add(13*24*time.Hour))
+	if err != nil || !exp.Equal(now.Add(DefaultTTL)) {
+		t.Fatalf("valid token: %v %v", exp, err)
+	}
+	if _, err := s.Verify(tok, Answer, "req-1", now.Add(DefaultTTL)); !errors.Is(err, ErrExpired) {
+		t.Errorf("at expiry: %v", err)
+	}
+	if _, err := s.Verify(tok, Answer, "req-2", now); !errors.Is(err, ErrInvalid) {
+		t.Errorf("other request: %v", err)
+	}
+	if _, err := s.Verify(tok, Purpose("upload"), "req-1", now); !errors.Is(err, ErrInvalid) {
+		t.Errorf("other purpose: %v", err)
+	}
+	other, _ := New([]byte("another key, long enough to be used"), 0)
+	if _, err := other.Verify(tok, Answer, "req-1", now); !errors.Is(err, ErrInvalid) {
+		t.Errorf("other key: %v", err)
+	}
+	// Re-signing another request's payload without the key is impossible:
+	// swap the payload, keep the mac.
+	forged := strings.Join([]string{"v1", enc.EncodeToString([]byte("answer|req-2|9999999999")), strings.Split(tok, ".")[2]}, ".")
+	if _, err := s.Verify(forged, Answer, "req-2", now); !errors.Is(err, ErrInvalid) {
+		t.Errorf("forged payload: %v", err)
+	}
+	for _, bad := range []string{"", "v1", "v1..", "v2." + tok[3:], tok + "x", strings.Repeat("a", 600)} {
+		if _, err := s.Verify(bad, Answer, "req-1", now); !errors.Is(err, ErrInvalid) {
+			t.Errorf("%.20q: %v", bad, err)
+		}
+	}
+	if _, err := New([]byte("short"), 0); err == nil {
+		t.Error("short key accepted")
+	}
+}
+
+// FuzzVerify: no input panics or verifies without the key. Seeds live in
+// testdata/fuzz/FuzzVerify.
+func FuzzVerify(f *testing.F) {
+	s, _ := New(key, time.Hour)
+	now := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	f.Add(s.Sign(Answer, "req-1", now))
+	f.Add("v1.YW5zd2VyfHJlcS0xfDE.AAAA")
+	f.Fuzz(func(t *testing.T, tok string) {
+		_, err := s.Verify(tok, Answer, "req-1", now)
+		if err == nil && tok != s.Sign(Answer, "req-1", now) {
+			t.Fatalf("a token not made by Sign verified: %q", tok)
+		}
+	})
+}
