@@ -45,7 +45,16 @@ type Store interface {
 	History(ctx context.Context, praticaID, cursor string, limit int) (HistoryPage, error)
 	// GetOutbox returns an outbox item by id.
 	GetOutbox(ctx context.Context, id string) (*OutboxItem, error)
+	// Enqueue writes outbox events on their own (reminders), with history.
+	// An event already enqueued makes the whole call fail with
+	// ErrAlreadyEnqueued and write nothing: that is what makes scheduled
+	// reminders idempotent.
+	Enqueue(ctx context.Context, hist []domain.HistoryEntry, events ...domain.OutboxEvent) error
 }
+
+// ErrAlreadyEnqueued: an outbox event with that id exists already.
+var ErrAlreadyEnqueued = &domain.Error{Kind: domain.KindConflict, Code: "already_enqueued",
+	Detail: "La notifica è già stata accodata."}
 
 // Page sizes.
 const (
@@ -212,7 +221,7 @@ func appendOutbox(writes []Write, events []domain.OutboxEvent) ([]Write, error) 
 		}
 		// The id is derived from the change, so a duplicate means the change
 		// was already committed: refuse rather than mail twice.
-		writes = append(writes, Write{Put: it, Cond: Condition{Kind: CondNotExists}})
+		writes = append(writes, Write{Put: it, Cond: Condition{Kind: CondNotExists, Fail: ErrAlreadyEnqueued}})
 	}
 	return writes, nil
 }
@@ -535,4 +544,19 @@ func (s *Repo) GetOutbox(ctx context.Context, id string) (*OutboxItem, error) {
 		return nil, err
 	}
 	return OutboxFrom(it)
+}
+
+// Enqueue writes outbox events and history in one transaction.
+func (s *Repo) Enqueue(ctx context.Context, hist []domain.HistoryEntry, events ...domain.OutboxEvent) error {
+	if len(events) == 0 {
+		return errors.New("store: nothing to enqueue")
+	}
+	writes, err := appendOutbox(nil, events)
+	if err != nil {
+		return err
+	}
+	if writes, err = s.appendHistory(writes, hist); err != nil {
+		return err
+	}
+	return s.b.Transact(ctx, writes)
 }

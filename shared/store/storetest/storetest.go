@@ -498,8 +498,24 @@ func testOutbox(t *testing.T, e *env) {
 	// Enqueueing the same event twice (a retried change) is refused.
 	cur, _ := e.repo.GetRequest(e.ctx, r.ID)
 	dup := domain.OutboxEvent{Kind: domain.EventRequestCreated, Seq: 1, At: e.base}
-	if err := e.repo.UpdateRequest(e.ctx, cur, nil, dup); err == nil {
-		t.Errorf("a duplicate outbox event was accepted")
+	if err := e.repo.UpdateRequest(e.ctx, cur, nil, dup); !errors.Is(err, store.ErrAlreadyEnqueued) {
+		t.Errorf("a duplicate outbox event: %v, want already_enqueued", err)
+	}
+	// Enqueue alone: once, then refused, with its history only the first time.
+	rem := domain.OutboxEvent{Kind: "reminder", RequestID: r.ID, PraticaID: p.ID, Seq: 1, At: e.base}
+	h := domain.NewHistory(p.ID, operator, domain.OpRequestStateChanged, "promemoria", e.base)
+	before := e.historyLen(p.ID)
+	if err := e.repo.Enqueue(e.ctx, []domain.HistoryEntry{h}, rem); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.repo.Enqueue(e.ctx, []domain.HistoryEntry{h}, rem); !errors.Is(err, store.ErrAlreadyEnqueued) {
+		t.Errorf("second enqueue: %v", err)
+	}
+	if got := e.historyLen(p.ID); got != before+1 {
+		t.Errorf("history grew by %d, want 1", got-before)
+	}
+	if _, err := e.repo.GetOutbox(e.ctx, store.OutboxID(rem)); err != nil {
+		t.Errorf("enqueued event: %v", err)
 	}
 }
 
