@@ -15,9 +15,15 @@ import (
 	"suapcds/shared/workdays"
 )
 
-// Service runs the operators' use cases.
+// Store is what the use cases need of the store port.
+type Store interface {
+	store.Store
+	store.Rooms
+}
+
+// Service runs the use cases of the operators and of the regional service.
 type Service struct {
-	store    store.Store
+	store    Store
 	clock    clock.Clock
 	leadDays int
 
@@ -26,7 +32,7 @@ type Service struct {
 
 // New returns a Service. leadDays is the booking lead time in working days
 // (SPEC: 2); a value below 1 means the default.
-func New(s store.Store, c clock.Clock, leadDays int) *Service {
+func New(s Store, c clock.Clock, leadDays int) *Service {
 	if leadDays < 1 {
 		leadDays = workdays.DefaultLeadDays
 	}

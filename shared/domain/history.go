@@ -15,6 +15,10 @@ const (
 	OpRequestCreated      Operation = "Richiesta prenotazione videoconferenza"
 	OpMessageSent         Operation = "Invio comunicazione videoconferenza"
 	OpRequestStateChanged Operation = "Cambio stato richiesta videoconferenza"
+	OpRequestTaken        Operation = "Presa in carico richiesta videoconferenza"
+	OpRequestAccepted     Operation = "Conferma disponibilità videoconferenza"
+	OpRequestDeclined     Operation = "Videoconferenza non disponibile"
+	OpRequestCancelled    Operation = "Annullamento videoconferenza"
 )
 
 // HistoryEntry is one line of a pratica's Storico.

@@ -1,0 +1,151 @@
+// Package handler is the manager function: the regional service's answers
+// (take, accept with a room, decline, cancel), room availability and
+// configuration as a JSON API behind the JWT authorizer, and the same
+// answers as server-rendered pages opened from the signed link in the
+// new-request e-mail (pages.go).
+package handler
+
+import (
+	"log/slog"
+	"net/http"
+
+	"suapcds/shared/api"
+	"suapcds/shared/app"
+	"suapcds/shared/clock"
+	"suapcds/shared/domain"
+	"suapcds/shared/httpapi"
+	"suapcds/shared/signedlink"
+)
+
+// Routes lists the JSON API's routes (JWT); template.yaml routes them here.
+var Routes = []string{
+	"POST /booking-requests/{requestId}/take",
+	"POST /booking-requests/{requestId}/accept",
+	"POST /booking-requests/{requestId}/decline",
+	"POST /booking-requests/{requestId}/cancel",
+	"GET /booking-requests/{requestId}/rooms",
+	"GET /rooms",
+	"PUT /rooms/{roomId}",
+}
+
+// PageRoutes lists the signed-link pages' routes (no JWT: the link's token
+// is the credential).
+var PageRoutes = []string{
+	"GET /gestore/richieste/{requestId}",
+	"POST /gestore/richieste/{requestId}/{action}",
+}
+
+type handler struct {
+	svc   *app.Service
+	clock clock.Clock
+	links *signedlink.Signer
+}
+
+// New returns the function's handler: the API and the pages.
+func New(svc *app.Service, c clock.Clock, links *signedlink.Signer, logger *slog.Logger) http.Handler {
+	h := handler{svc: svc, clock: c, links: links}
+	m := httpapi.NewMux(logger)
+	m.Handle(Routes[0], h.take)
+	m.Handle(Routes[1], h.accept)
+	m.Handle(Routes[2], h.decline)
+	m.Handle(Routes[3], h.decline)
+	m.Handle(Routes[4], h.rooms)
+	m.Handle(Routes[5], h.listRooms)
+	m.Handle(Routes[6], h.putRoom)
+	top := http.NewServeMux()
+	top.Handle("/", m)
+	pages := httpapi.Log(logger, h.pages())
+	for _, p := range PageRoutes {
+		top.Handle(p, pages)
+	}
+	return top
+}
+
+func (h handler) take(w http.ResponseWriter, r *http.Request, who domain.Principal) error {
+	req, err := h.svc.Take(r.Context(), who, r.PathValue("requestId"))
+	if err != nil {
+		return err
+	}
+	httpapi.WriteJSON(w, http.StatusOK, api.NewRequestView(req, who))
+	return nil
+}
+
+func (h handler) accept(w http.ResponseWriter, r *http.Request, who domain.Principal) error {
+	var b api.AcceptBody
+	if err := httpapi.Decode(w, r, &b); err != nil {
+		return err
+	}
+	req, err := h.svc.Accept(r.Context(), who, r.PathValue("requestId"), domain.AcceptInput(b))
+	if err != nil {
+		return err
+	}
+	httpapi.WriteJSON(w, http.StatusOK, api.NewRequestView(req, who))
+	return nil
+}
+
+// errNotCancellable: cancel is only for an accepted request.
+var errNotCancellable = &domain.Error{Kind: domain.KindConflict, Code: "invalid_transition",
+	Detail: "Si può annullare solo una videoconferenza confermata e in attesa della registrazione (stato In elaborazione)."}
+
+func (h handler) decline(w http.ResponseWriter, r *http.Request, who domain.Principal) error {
+	var b api.DeclineBody
+	if err := httpapi.Decode(w, r, &b); err != nil {
+		return err
+	}
+	id := r.PathValue("requestId")
+	if r.Pattern == Routes[3] {
+		d, err := h.svc.Request(r.Context(), who, id)
+		if err != nil {
+			return err
+		}
+		if d.Request.State != domain.StateProcessing {
+			return errNotCancellable
+		}
+	}
+	req, err := h.svc.Decline(r.Context(), who, id, b.Message)
+	if err != nil {
+		return err
+	}
+	httpapi.WriteJSON(w, http.StatusOK, api.NewRequestView(req, who))
+	return nil
+}
+
+func (h handler) rooms(w http.ResponseWriter, r *http.Request, who domain.Principal) error {
+	req, rooms, err := h.svc.Availability(r.Context(), who, r.PathValue("requestId"))
+	if err != nil {
+		return err
+	}
+	out := api.AvailabilityView{RequestID: req.ID, Start: api.Instant{Time: req.Start}, End: api.Instant{Time: req.End()},
+		Items: make([]api.RoomAvailabilityView, 0, len(rooms))}
+	for _, a := range rooms {
+		out.Items = append(out.Items, api.RoomAvailabilityView{Room: api.NewRoomView(a.Room), Free: a.Free, HeldByThis: a.HeldByThis})
+	}
+	httpapi.WriteJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func (h handler) listRooms(w http.ResponseWriter, r *http.Request, who domain.Principal) error {
+	rooms, err := h.svc.Rooms(r.Context(), who)
+	if err != nil {
+		return err
+	}
+	out := api.RoomList{Items: make([]api.RoomView, 0, len(rooms))}
+	for _, room := range rooms {
+		out.Items = append(out.Items, api.NewRoomView(room))
+	}
+	httpapi.WriteJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func (h handler) putRoom(w http.ResponseWriter, r *http.Request, who domain.Principal) error {
+	var b api.RoomBody
+	if err := httpapi.Decode(w, r, &b); err != nil {
+		return err
+	}
+	room, err := h.svc.PutRoom(r.Context(), who, domain.Room{ID: r.PathValue("roomId"), Name: b.Name, DefaultLink: b.DefaultLink, Active: b.Active})
+	if err != nil {
+		return err
+	}
+	httpapi.WriteJSON(w, http.StatusOK, api.NewRoomView(*room))
+	return nil
+}

@@ -1,0 +1,210 @@
+package handler
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"suapcds/shared/app"
+	"suapcds/shared/domain"
+	"suapcds/shared/signedlink"
+)
+
+// csrfCookie carries the double-submit CSRF token of the pages' forms.
+const csrfCookie = "suapcds_csrf"
+
+// maxForm bounds a posted form (64 KiB, as the API's bodies).
+const maxForm = 64 << 10
+
+// pageData is what the request page shows.
+type pageData struct {
+	Title   string
+	Token   string
+	CSRF    string
+	Detail  *app.RequestDetail
+	Rooms   []app.RoomAvailability
+	Notice  string
+	Error   string
+	Fields  map[string]string // field → error, for the form in error
+	Form    url.Values        // what was submitted, so nothing is lost
+	Closed  bool
+	Blocked bool // the link is invalid: show only the error
+}
+
+func (p pageData) Value(name string) string { return p.Form.Get(name) }
+
+var funcs = template.FuncMap{
+	"rome":     domain.FormatRome,
+	"duration": domain.DurationLabel,
+	"state":    func(s domain.State) string { return s.Label() },
+}
+
+var pageTmpl = template.Must(template.New("page").Funcs(funcs).Parse(pageHTML))
+
+// securityHeaders: the page carries a credential in its URL, so it is never
+// cached, never sent as a referrer, never framed, and runs no script.
+func securityHeaders(w http.ResponseWriter) {
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+}
+
+func render(w http.ResponseWriter, status int, d pageData) {
+	securityHeaders(w)
+	w.WriteHeader(status)
+	if err := pageTmpl.Execute(w, d); err != nil {
+		slog.Error("page render", "error", err.Error())
+	}
+}
+
+func forbidden(w http.ResponseWriter) {
+	render(w, http.StatusForbidden, pageData{Title: "Link non valido", Blocked: true,
+		Error: "Il link non è valido o è scaduto. Usare il link più recente ricevuto per e-mail oppure accedere al servizio con le proprie credenziali."})
+}
+
+func (h handler) pages() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.PathValue("requestId")
+		if r.Method == http.MethodGet {
+			tok := r.URL.Query().Get("t")
+			if !h.validLink(r.Context(), tok, id) {
+				forbidden(w)
+				return
+			}
+			h.show(w, r, id, tok, http.StatusOK, pageData{Notice: notices[r.URL.Query().Get("esito")]})
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, maxForm)
+		if err := r.ParseForm(); err != nil {
+			forbidden(w)
+			return
+		}
+		tok := r.PostForm.Get("t")
+		if !h.validLink(r.Context(), tok, id) {
+			forbidden(w)
+			return
+		}
+		c, err := r.Cookie(csrfCookie)
+		if err != nil || c.Value == "" || subtle.ConstantTimeCompare([]byte(c.Value), []byte(r.PostForm.Get("csrf"))) != 1 {
+			h.show(w, r, id, tok, http.StatusForbidden, pageData{Form: r.PostForm,
+				Error: "Il modulo è scaduto o non proviene da questa pagina: ricaricare la pagina e ripetere l'operazione."})
+			return
+		}
+		h.act(w, r, id, tok)
+	})
+}
+
+// validLink checks the token without ever logging it.
+func (h handler) validLink(ctx context.Context, tok, id string) bool {
+	if !domain.ValidID(id) {
+		return false
+	}
+	_, err := h.links.Verify(tok, signedlink.Answer, id, h.clock.Now())
+	if err != nil {
+		slog.InfoContext(ctx, "signed link refused", "reason", err.Error())
+		return false
+	}
+	return true
+}
+
+var notices = map[string]string{
+	"accettata": "Risposta registrata: la videoconferenza è confermata.",
+	"rifiutata": "Risposta registrata: la videoconferenza non è disponibile.",
+	"annullata": "La videoconferenza è stata annullata e la sala liberata.",
+	"messaggio": "Messaggio inviato.",
+}
+
+// act runs the posted answer; on success it redirects (post/redirect/get),
+// on a refusal it shows the page again with the message and the form as sent.
+func (h handler) act(w http.ResponseWriter, r *http.Request, id, tok string) {
+	who := app.LinkPrincipal(id)
+	f := r.PostForm
+	var err error
+	var outcome string
+	switch r.PathValue("action") {
+	case "accetta":
+		_, err = h.svc.Accept(r.Context(), who, id, domain.AcceptInput{RoomID: f.Get("roomId"), Code: f.Get("code"),
+			Password: f.Get("password"), Link: f.Get("link")})
+		outcome = "accettata"
+	case "rifiuta":
+		_, err = h.svc.Decline(r.Context(), who, id, f.Get("message"))
+		outcome = "rifiutata"
+	case "annulla":
+		_, err = h.svc.Decline(r.Context(), who, id, f.Get("message"))
+		outcome = "annullata"
+	case "messaggio":
+		_, err = h.svc.PostMessage(r.Context(), who, id, f.Get("subject"), f.Get("body"))
+		outcome = "messaggio"
+	default:
+		http.NotFound(w, r)
+		return
+	}
+	if err != nil {
+		var de *domain.Error
+		if !errors.As(err, &de) {
+			slog.ErrorContext(r.Context(), "answer failed", "error", err.Error())
+			render(w, http.StatusInternalServerError, pageData{Title: "Errore", Blocked: true,
+				Error: "Si è verificato un errore interno. Riprovare più tardi."})
+			return
+		}
+		d := pageData{Form: f, Error: de.Detail, Fields: map[string]string{}}
+		for _, fe := range de.Fields {
+			d.Fields[fe.Field] = fe.Detail
+		}
+		status := http.StatusUnprocessableEntity
+		if de.Kind == domain.KindConflict {
+			status = http.StatusConflict
+		}
+		h.show(w, r, id, tok, status, d)
+		return
+	}
+	http.Redirect(w, r, "/gestore/richieste/"+url.PathEscape(id)+"?t="+url.QueryEscape(tok)+"&esito="+outcome, http.StatusSeeOther)
+}
+
+// show renders the request page, setting the CSRF cookie when missing.
+func (h handler) show(w http.ResponseWriter, r *http.Request, id, tok string, status int, d pageData) {
+	who := app.LinkPrincipal(id)
+	detail, err := h.svc.Request(r.Context(), who, id)
+	if err != nil {
+		forbidden(w)
+		return
+	}
+	_, rooms, err := h.svc.Availability(r.Context(), who, id)
+	if err != nil {
+		slog.ErrorContext(r.Context(), "availability", "error", err.Error())
+	}
+	csrf := ""
+	if c, err := r.Cookie(csrfCookie); err == nil && len(c.Value) >= 32 {
+		csrf = c.Value
+	} else {
+		b := make([]byte, 32)
+		_, _ = rand.Read(b)
+		csrf = base64.RawURLEncoding.EncodeToString(b)
+		http.SetCookie(w, &http.Cookie{Name: csrfCookie, Value: csrf, Path: "/gestore/", HttpOnly: true,
+			Secure:   !strings.HasPrefix(r.Host, "127.0.0.1") && !strings.HasPrefix(r.Host, "localhost"),
+			SameSite: http.SameSiteStrictMode})
+	}
+	d.Title = "Richiesta di videoconferenza - pratica n. " + detail.Request.PraticaNumber
+	d.Token, d.CSRF, d.Detail, d.Rooms = tok, csrf, detail, rooms
+	d.Closed = detail.Request.State.Final()
+	if d.Form == nil {
+		d.Form = url.Values{}
+		for _, a := range rooms {
+			if a.Free && a.Room.DefaultLink != "" {
+				d.Form.Set("link", a.Room.DefaultLink)
+				break
+			}
+		}
+	}
+	render(w, status, d)
+}

@@ -1,0 +1,35 @@
+// Command manager is the regional service's Lambda function: answers, rooms
+// and the signed-link pages. It only wires: configuration from the
+// environment, clients built once, lambda.Start.
+package main
+
+import (
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
+
+	"suapcds/functions/manager/handler"
+	"suapcds/shared/app"
+	"suapcds/shared/clock"
+	"suapcds/shared/config"
+	"suapcds/shared/signedlink"
+)
+
+func main() {
+	cfg, err := config.FromEnv()
+	if err != nil {
+		config.Fatal("configuration", err)
+	}
+	logger := config.Logger()
+	st, err := cfg.Store(config.AWS())
+	if err != nil {
+		config.Fatal("store", err)
+	}
+	links, err := signedlink.New([]byte(os.Getenv("LINK_KEY")), 0)
+	if err != nil {
+		config.Fatal("LINK_KEY", err)
+	}
+	svc := app.New(st, clock.System{}, cfg.LeadDays)
+	lambda.Start(httpadapter.NewV2(handler.New(svc, clock.System{}, links, logger)).ProxyWithContext)
+}

@@ -1,0 +1,190 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"suapcds/shared/domain"
+	"suapcds/shared/store"
+)
+
+// changeEvent is the outbox event of a state change, numbered by the
+// request's next version so every change mails once.
+func changeEvent(r *domain.Request, from domain.State, now time.Time) domain.OutboxEvent {
+	return domain.OutboxEvent{Kind: domain.EventStateChanged, Seq: r.Version + 1, At: now,
+		Data: map[string]string{"from": string(from), "to": string(r.State)}}
+}
+
+// managerRequest loads a request for the regional service.
+func (s *Service) managerRequest(ctx context.Context, who domain.Principal, id string) (*domain.Request, error) {
+	if who.Role != domain.RoleManager {
+		return nil, domain.ErrForbidden
+	}
+	return s.visibleRequest(ctx, who, id)
+}
+
+// Take makes the caller the request's assignee.
+func (s *Service) Take(ctx context.Context, who domain.Principal, id string) (*domain.Request, error) {
+	r, err := s.managerRequest(ctx, who, id)
+	if err != nil {
+		return nil, err
+	}
+	now := s.clock.Now()
+	if err := r.Take(who, now); err != nil {
+		return nil, err
+	}
+	h := domain.NewHistory(r.PraticaID, who, domain.OpRequestTaken, "", now)
+	if err := s.store.UpdateRequest(ctx, r, []domain.HistoryEntry{h}); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// Accept answers "disponibile": it books the room for the meeting's slots in
+// the same transaction as the state change, so two accepted requests can
+// never hold one room at overlapping times.
+func (s *Service) Accept(ctx context.Context, who domain.Principal, id string, in domain.AcceptInput) (*domain.Request, error) {
+	r, err := s.managerRequest(ctx, who, id)
+	if err != nil {
+		return nil, err
+	}
+	var room *domain.Room
+	if domain.ValidID(in.RoomID) {
+		room, err = s.store.GetRoom(ctx, in.RoomID)
+		if err != nil && !errors.Is(err, domain.ErrNotFound) {
+			return nil, err
+		}
+	}
+	now := s.clock.Now()
+	from := r.State
+	seq := r.MessageCount + 1
+	if err := r.Accept(who, in, room, now); err != nil {
+		return nil, err
+	}
+	msg := &domain.Message{RequestID: r.ID, Seq: seq, SenderID: who.UserID, SenderName: who.Name, SenderRole: who.Role,
+		At: now, Subject: "Videoconferenza disponibile", StateAtSend: from,
+		Body: "La videoconferenza è confermata per il " + domain.FormatRome(r.Start) + " nella sala «" + room.Name +
+			"». Codice, password e link della riunione sono riportati nella richiesta."}
+	h := domain.NewHistory(r.PraticaID, who, domain.OpRequestAccepted,
+		"Sala «"+room.Name+"», "+domain.FormatRome(r.Start)+" ("+domain.DurationLabel(r.DurationMinutes)+")", now)
+	err = s.store.Answer(ctx, store.AnswerChange{
+		Request: r, Message: msg, Book: domain.Slots(r.Start, r.DurationMinutes),
+		History: []domain.HistoryEntry{h}, Events: []domain.OutboxEvent{changeEvent(r, from, now)},
+	})
+	if err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// Decline answers "non disponibile" (from APERTA) or cancels an accepted
+// request (from IN_ELABORAZIONE), freeing its room; message says why.
+func (s *Service) Decline(ctx context.Context, who domain.Principal, id, message string) (*domain.Request, error) {
+	r, err := s.managerRequest(ctx, who, id)
+	if err != nil {
+		return nil, err
+	}
+	now := s.clock.Now()
+	from := r.State
+	held := r.HoldsRoom()
+	var room string
+	if r.Meeting != nil {
+		room = r.Meeting.RoomID
+	}
+	if err := r.Decline(who, message, now); err != nil {
+		return nil, err
+	}
+	op, subject := domain.OpRequestDeclined, "Videoconferenza non disponibile"
+	if from == domain.StateProcessing {
+		op, subject = domain.OpRequestCancelled, "Videoconferenza annullata"
+	}
+	msg := &domain.Message{RequestID: r.ID, Seq: r.MessageCount + 1, SenderID: who.UserID, SenderName: who.Name,
+		SenderRole: who.Role, At: now, Subject: subject, Body: r.StateReason, StateAtSend: from}
+	a := store.AnswerChange{Request: r, Message: msg,
+		History: []domain.HistoryEntry{domain.NewHistory(r.PraticaID, who, op, "", now)},
+		Events:  []domain.OutboxEvent{changeEvent(r, from, now)}}
+	if held {
+		a.Release, a.ReleaseRoom = domain.Slots(r.Start, r.DurationMinutes), room
+	}
+	if err := s.store.Answer(ctx, a); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// RoomAvailability is one room and whether it is free for a request's slot.
+type RoomAvailability struct {
+	Room domain.Room
+	Free bool
+	// HeldBy is the request holding it, when it is this very request.
+	HeldByThis bool
+}
+
+// Availability lists the active rooms and which are free for the request's
+// [start, start+duration): one Query per room, on its slots in that window.
+func (s *Service) Availability(ctx context.Context, who domain.Principal, id string) (*domain.Request, []RoomAvailability, error) {
+	r, err := s.managerRequest(ctx, who, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	rooms, err := s.store.ListRooms(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	slots := domain.Slots(r.Start, r.DurationMinutes)
+	from, to := slots[0], slots[len(slots)-1].Add(domain.SlotLength)
+	var out []RoomAvailability
+	for _, room := range rooms {
+		if !room.Active {
+			continue
+		}
+		held, err := s.store.SlotHolders(ctx, room.ID, from, to)
+		if err != nil {
+			return nil, nil, err
+		}
+		a := RoomAvailability{Room: room, Free: true}
+		for _, by := range held {
+			if by == r.ID {
+				a.HeldByThis = true
+				continue
+			}
+			a.Free = false
+		}
+		out = append(out, a)
+	}
+	return r, out, nil
+}
+
+// errAdminOnly refuses room configuration to everyone but the admin.
+var errAdminOnly = &domain.Error{Kind: domain.KindForbidden, Code: "admin_only",
+	Detail: "Solo l'amministratore regionale può configurare le sale."}
+
+// PutRoom creates or changes a room (admin).
+func (s *Service) PutRoom(ctx context.Context, who domain.Principal, room domain.Room) (*domain.Room, error) {
+	if who.Role != domain.RoleAdmin {
+		return nil, errAdminOnly
+	}
+	if err := room.Validate(); err != nil {
+		return nil, err
+	}
+	if err := s.store.PutRoom(ctx, room); err != nil {
+		return nil, err
+	}
+	return &room, nil
+}
+
+// Rooms lists the rooms (admin and the service).
+func (s *Service) Rooms(ctx context.Context, who domain.Principal) ([]domain.Room, error) {
+	if who.Role != domain.RoleAdmin && who.Role != domain.RoleManager {
+		return nil, domain.ErrForbidden
+	}
+	return s.store.ListRooms(ctx)
+}
+
+// LinkPrincipal is who acts through a signed link: the regional service,
+// without an account.
+func LinkPrincipal(requestID string) domain.Principal {
+	return domain.Principal{UserID: "link:" + requestID, Name: "Servizio regionale videoconferenze (link e-mail)",
+		Role: domain.RoleManager, Unit: "Servizio regionale"}
+}

@@ -1,0 +1,195 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"suapcds/shared/domain"
+)
+
+// Rooms is the part of the port the regional service's functions use: the
+// virtual rooms, their booked slots, and the answers that book or free them.
+type Rooms interface {
+	PutRoom(ctx context.Context, r domain.Room) error
+	GetRoom(ctx context.Context, id string) (*domain.Room, error)
+	// ListRooms returns every room, by id.
+	ListRooms(ctx context.Context) ([]domain.Room, error)
+	// SlotHolders returns, for each slot of room that is booked within
+	// [from, to), the request holding it.
+	SlotHolders(ctx context.Context, roomID string, from, to time.Time) (map[time.Time]string, error)
+	// Answer commits the service's answer in one transaction: r (changed by
+	// the domain, still carrying the version it was read at), an optional
+	// thread message, the room slots it books (each only if free, else
+	// domain.ErrRoomUnavailable) or releases, history and outbox events.
+	Answer(ctx context.Context, a AnswerChange) error
+}
+
+// AnswerChange is what one answer writes.
+type AnswerChange struct {
+	Request *domain.Request
+	// Message, when set, is appended to the thread (Seq = MessageCount+1).
+	Message *domain.Message
+	// Book holds these slots of Request.Meeting.RoomID; Release frees these
+	// slots of ReleaseRoom (held by the request).
+	Book        []time.Time
+	Release     []time.Time
+	ReleaseRoom string
+	History     []domain.HistoryEntry
+	Events      []domain.OutboxEvent
+}
+
+var _ Rooms = (*Repo)(nil)
+
+const (
+	roomsPK      = "ROOMS"
+	skRoomPrefix = "ROOM#"
+	skSlotPrefix = "SLOT#"
+	// TypeRoom and TypeRoomSlot are the item types of rooms and booked slots.
+	TypeRoom     = "room"
+	TypeRoomSlot = "roomslot"
+)
+
+func roomPK(id string) string { return "ROOM#" + id }
+
+type roomRecord struct {
+	PK          string `dynamodbav:"pk"`
+	SK          string `dynamodbav:"sk"`
+	Type        string `dynamodbav:"type"`
+	ID          string `dynamodbav:"id"`
+	Name        string `dynamodbav:"name"`
+	DefaultLink string `dynamodbav:"defaultLink,omitempty"`
+	Active      bool   `dynamodbav:"active"`
+}
+
+type slotRecord struct {
+	PK        string    `dynamodbav:"pk"`
+	SK        string    `dynamodbav:"sk"`
+	Type      string    `dynamodbav:"type"`
+	RoomID    string    `dynamodbav:"roomId"`
+	Slot      time.Time `dynamodbav:"slot"`
+	RequestID string    `dynamodbav:"requestId"`
+}
+
+func slotSK(t time.Time) string { return skSlotPrefix + sortTime(t) }
+
+// PutRoom stores a room's configuration.
+func (s *Repo) PutRoom(ctx context.Context, r domain.Room) error {
+	it, err := marshal(roomRecord{PK: roomsPK, SK: skRoomPrefix + r.ID, Type: TypeRoom,
+		ID: r.ID, Name: r.Name, DefaultLink: r.DefaultLink, Active: r.Active})
+	if err != nil {
+		return err
+	}
+	return s.b.Transact(ctx, []Write{{Put: it}})
+}
+
+func roomFrom(it Item) (domain.Room, error) {
+	var r roomRecord
+	if err := unmarshal(it, &r); err != nil {
+		return domain.Room{}, err
+	}
+	return domain.Room{ID: r.ID, Name: r.Name, DefaultLink: r.DefaultLink, Active: r.Active}, nil
+}
+
+// GetRoom returns a room, or domain.ErrNotFound.
+func (s *Repo) GetRoom(ctx context.Context, id string) (*domain.Room, error) {
+	it, err := s.get(ctx, Key{roomsPK, skRoomPrefix + id})
+	if err != nil {
+		return nil, err
+	}
+	r, err := roomFrom(it)
+	return &r, err
+}
+
+// maxRooms bounds the room list (the service has a handful).
+const maxRooms = 200
+
+// ListRooms returns every room: one Query on the rooms partition.
+func (s *Repo) ListRooms(ctx context.Context) ([]domain.Room, error) {
+	res, err := s.query(ctx, Query{PK: roomsPK, SKPrefix: skRoomPrefix, Limit: maxRooms})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]domain.Room, 0, len(res.Items))
+	for _, it := range res.Items {
+		r, err := roomFrom(it)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// SlotHolders reads the room's booked slots in [from, to): one Query.
+func (s *Repo) SlotHolders(ctx context.Context, roomID string, from, to time.Time) (map[time.Time]string, error) {
+	q := Query{PK: roomPK(roomID), SKFrom: slotSK(from), SKTo: slotSK(to.Add(-time.Nanosecond)),
+		Limit: int(to.Sub(from)/domain.SlotLength) + 1}
+	res, err := s.query(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[time.Time]string, len(res.Items))
+	for _, it := range res.Items {
+		var r slotRecord
+		if err := unmarshal(it, &r); err != nil {
+			return nil, err
+		}
+		out[r.Slot] = r.RequestID
+	}
+	return out, nil
+}
+
+// Answer commits an answer, see Rooms.
+func (s *Repo) Answer(ctx context.Context, a AnswerChange) error {
+	r := a.Request
+	upd := *r
+	if a.Message != nil {
+		if a.Message.RequestID != r.ID || a.Message.Seq != r.MessageCount+1 {
+			return fmt.Errorf("store: message %d does not follow request %s", a.Message.Seq, r.ID)
+		}
+		upd.MessageCount = a.Message.Seq
+	}
+	writes, next, err := requestWrites(&upd)
+	if err != nil {
+		return err
+	}
+	if a.Message != nil {
+		mi, err := messageItem(a.Message)
+		if err != nil {
+			return err
+		}
+		writes = append(writes, Write{Put: mi, Cond: Condition{Kind: CondNotExists}})
+	}
+	if len(a.Book) > 0 {
+		if r.Meeting == nil || r.Meeting.RoomID == "" {
+			return fmt.Errorf("store: booking slots of request %s without a room", r.ID)
+		}
+		for _, t := range a.Book {
+			it, err := marshal(slotRecord{PK: roomPK(r.Meeting.RoomID), SK: slotSK(t), Type: TypeRoomSlot,
+				RoomID: r.Meeting.RoomID, Slot: t.UTC(), RequestID: r.ID})
+			if err != nil {
+				return err
+			}
+			writes = append(writes, Write{Put: it, Cond: Condition{Kind: CondNotExists, Fail: domain.ErrRoomUnavailable}})
+		}
+	}
+	for _, t := range a.Release {
+		writes = append(writes, Write{Delete: &Key{roomPK(a.ReleaseRoom), slotSK(t)},
+			Cond: Condition{Kind: CondAttrEquals, Attr: "requestId", Value: r.ID}})
+	}
+	if writes, err = s.appendHistory(writes, withRequestHistory(a.History, r)); err != nil {
+		return err
+	}
+	if writes, err = appendOutbox(writes, withRequest(a.Events, r)); err != nil {
+		return err
+	}
+	if len(writes) > 100 {
+		return fmt.Errorf("store: an answer of %d writes exceeds a transaction", len(writes))
+	}
+	if err := s.b.Transact(ctx, writes); err != nil {
+		return err
+	}
+	r.MessageCount, r.Version = upd.MessageCount, next.Version
+	return nil
+}
