@@ -17,6 +17,8 @@
 //	request          REQ#<requestId>           META                     index keys below; version-checked
 //	message          REQ#<requestId>           MSG#<seq:9 digits>       thread, in order
 //	outbox event     OUTBOX#<eventId>          OUTBOX                   id = <request>.<kind>.<seq>; TTL expiresAt
+//	room             ROOMS                     ROOM#<roomId>            the service's virtual rooms
+//	room slot        ROOM#<roomId>             SLOT#<slot UTC>          put only if absent: no double booking
 //
 // # Indexes (all project ALL, all sort on listKey = <createdAt UTC>#<requestId>)
 //
@@ -39,6 +41,8 @@
 //	... with more filters (assignee,          the same Query; the other criteria filter the items
 //	    subject, pratica number, state)       read, at most 5 reads of page+1 per page
 //	a pratica's requests                      Query byPratica, newest first
+//	the rooms                                 Query pk=ROOMS
+//	a room's bookings in a window             Query pk=ROOM#id, sk BETWEEN SLOT#from AND SLOT#to
 //
 // No access pattern scans. A page reads at most page+1 items when one key
 // selects the list (the extra one tells whether a next page exists), whatever
