@@ -36,14 +36,15 @@ var PageRoutes = []string{
 }
 
 type handler struct {
-	svc   *app.Service
-	clock clock.Clock
-	links *signedlink.Signer
+	svc    *app.Service
+	clock  clock.Clock
+	links  *signedlink.Signer
+	logger *slog.Logger
 }
 
 // New returns the function's handler: the API and the pages.
 func New(svc *app.Service, c clock.Clock, links *signedlink.Signer, logger *slog.Logger) http.Handler {
-	h := handler{svc: svc, clock: c, links: links}
+	h := handler{svc: svc, clock: c, links: links, logger: logger}
 	m := httpapi.NewMux(logger)
 	m.Handle(Routes[0], h.take)
 	m.Handle(Routes[1], h.accept)

@@ -16,7 +16,9 @@ dl{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem} dt{font-we
 .error{background:#fdecea;border-left:4px solid #c62828;padding:.5rem 1rem}
 .field-error{color:#c62828;font-size:.9rem}
 label{display:block;margin-top:.6rem;font-weight:600} input[type=text],input[type=url],textarea,select{width:100%;max-width:36rem;padding:.35rem;font:inherit}
-button{margin-top:.8rem;padding:.45rem 1rem;font:inherit;cursor:pointer}
+button{display:block;margin-top:.8rem;padding:.45rem 1rem;font:inherit;cursor:pointer}
+*{box-sizing:border-box}
+.closed{background:#f1f1f1;border-left:4px solid #666;padding:.5rem 1rem}
 .msg{border:1px solid #ddd;padding:.5rem;margin:.5rem 0} .msg small{color:#555}
 table{border-collapse:collapse} td,th{border:1px solid #ccc;padding:.25rem .5rem;text-align:left}
 </style>
@@ -52,7 +54,7 @@ table{border-collapse:collapse} td,th{border:1px solid #ccc;padding:.25rem .5rem
 {{else}}<p>Nessuna comunicazione.</p>{{end}}
 
 {{if .Closed}}
-<p class="notice" id="closed">La richiesta è conclusa: non è più possibile rispondere né inviare comunicazioni.</p>
+<p class="closed" id="closed">La richiesta è conclusa: non è più possibile rispondere né inviare comunicazioni.</p>
 {{else}}
 {{if eq .Detail.Request.State "APERTA"}}
 <h2>Disponibile</h2>

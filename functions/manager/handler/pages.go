@@ -7,7 +7,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"html/template"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
@@ -59,16 +58,16 @@ func securityHeaders(w http.ResponseWriter) {
 	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 }
 
-func render(w http.ResponseWriter, status int, d pageData) {
+func (h handler) render(w http.ResponseWriter, status int, d pageData) {
 	securityHeaders(w)
 	w.WriteHeader(status)
 	if err := pageTmpl.Execute(w, d); err != nil {
-		slog.Error("page render", "error", err.Error())
+		h.logger.Error("page render", "error", err.Error())
 	}
 }
 
-func forbidden(w http.ResponseWriter) {
-	render(w, http.StatusForbidden, pageData{Title: "Link non valido", Blocked: true,
+func (h handler) forbidden(w http.ResponseWriter) {
+	h.render(w, http.StatusForbidden, pageData{Title: "Link non valido", Blocked: true,
 		Error: "Il link non è valido o è scaduto. Usare il link più recente ricevuto per e-mail oppure accedere al servizio con le proprie credenziali."})
 }
 
@@ -78,7 +77,7 @@ func (h handler) pages() http.Handler {
 		if r.Method == http.MethodGet {
 			tok := r.URL.Query().Get("t")
 			if !h.validLink(r.Context(), tok, id) {
-				forbidden(w)
+				h.forbidden(w)
 				return
 			}
 			h.show(w, r, id, tok, http.StatusOK, pageData{Notice: notices[r.URL.Query().Get("esito")]})
@@ -86,12 +85,12 @@ func (h handler) pages() http.Handler {
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, maxForm)
 		if err := r.ParseForm(); err != nil {
-			forbidden(w)
+			h.forbidden(w)
 			return
 		}
 		tok := r.PostForm.Get("t")
 		if !h.validLink(r.Context(), tok, id) {
-			forbidden(w)
+			h.forbidden(w)
 			return
 		}
 		c, err := r.Cookie(csrfCookie)
@@ -111,7 +110,7 @@ func (h handler) validLink(ctx context.Context, tok, id string) bool {
 	}
 	_, err := h.links.Verify(tok, signedlink.Answer, id, h.clock.Now())
 	if err != nil {
-		slog.InfoContext(ctx, "signed link refused", "reason", err.Error())
+		h.logger.InfoContext(ctx, "signed link refused", "reason", err.Error())
 		return false
 	}
 	return true
@@ -152,8 +151,8 @@ func (h handler) act(w http.ResponseWriter, r *http.Request, id, tok string) {
 	if err != nil {
 		var de *domain.Error
 		if !errors.As(err, &de) {
-			slog.ErrorContext(r.Context(), "answer failed", "error", err.Error())
-			render(w, http.StatusInternalServerError, pageData{Title: "Errore", Blocked: true,
+			h.logger.ErrorContext(r.Context(), "answer failed", "error", err.Error())
+			h.render(w, http.StatusInternalServerError, pageData{Title: "Errore", Blocked: true,
 				Error: "Si è verificato un errore interno. Riprovare più tardi."})
 			return
 		}
@@ -176,12 +175,12 @@ func (h handler) show(w http.ResponseWriter, r *http.Request, id, tok string, st
 	who := app.LinkPrincipal(id)
 	detail, err := h.svc.Request(r.Context(), who, id)
 	if err != nil {
-		forbidden(w)
+		h.forbidden(w)
 		return
 	}
 	_, rooms, err := h.svc.Availability(r.Context(), who, id)
 	if err != nil {
-		slog.ErrorContext(r.Context(), "availability", "error", err.Error())
+		h.logger.ErrorContext(r.Context(), "availability", "error", err.Error())
 	}
 	csrf := ""
 	if c, err := r.Cookie(csrfCookie); err == nil && len(c.Value) >= 32 {
@@ -206,5 +205,5 @@ func (h handler) show(w http.ResponseWriter, r *http.Request, id, tok string, st
 			}
 		}
 	}
-	render(w, status, d)
+	h.render(w, status, d)
 }
