@@ -84,6 +84,18 @@ build-BookingsFunction:
 	$(ARTIFACTS_CHECK)
 	$(LAMBDA_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/bookings
 
+build-NotifyFunction:
+	$(ARTIFACTS_CHECK)
+	$(LAMBDA_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/notify
+
+build-ManagerFunction:
+	$(ARTIFACTS_CHECK)
+	$(LAMBDA_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/manager
+
+build-LeadtimeFunction:
+	$(ARTIFACTS_CHECK)
+	$(LAMBDA_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/leadtime
+
 # Lint template.yaml (SAM transform included) with cfn-lint, where installed.
 lint-template:
 	cfn-lint template.yaml

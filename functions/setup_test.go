@@ -15,10 +15,12 @@ import (
 
 	bookings "suapcds/functions/bookings/handler"
 	cdscheck "suapcds/functions/cdscheck/handler"
+	managerfn "suapcds/functions/manager/handler"
 	"suapcds/shared/app"
 	"suapcds/shared/clock"
 	"suapcds/shared/domain"
 	"suapcds/shared/httpapi/apitest"
+	"suapcds/shared/signedlink"
 	"suapcds/shared/store"
 	"suapcds/shared/store/dynamo/dynamotest"
 	"suapcds/shared/workdays"
@@ -58,6 +60,7 @@ type env struct {
 	backend *countingBackend
 	store   *store.Repo
 	handler http.Handler
+	links   *signedlink.Signer
 	api     *apitest.Client
 	seq     int
 }
@@ -90,7 +93,15 @@ func newEnv(t *testing.T) *env {
 	for _, p := range bookings.Routes {
 		top.Handle(p, bk)
 	}
-	e := &env{t: t, ctx: context.Background(), clock: c, backend: b, store: st, handler: top, api: apitest.New(t, top)}
+	links, err := signedlink.New([]byte("functions-test-link-key-0123456789abcdef"), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mg := managerfn.New(svc, c, links, logger)
+	for _, p := range append(append([]string{}, managerfn.Routes...), managerfn.PageRoutes...) {
+		top.Handle(p, mg)
+	}
+	e := &env{t: t, ctx: context.Background(), clock: c, backend: b, store: st, handler: top, links: links, api: apitest.New(t, top)}
 	for _, o := range []domain.Office{
 		{ID: "suap-africo", Name: "Suap Comune Africo", BasinID: "bacino-locride", Email: "suap@comune.africo.rc.it", PEC: "suap.africo@pec.it"},
 		{ID: "suap-bianco", Name: "Suap Comune Bianco", BasinID: "bacino-locride", Email: "suap@comune.bianco.rc.it",

@@ -7,6 +7,7 @@ package functions_test
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"maps"
 	"net/http"
@@ -18,15 +19,18 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"gopkg.in/yaml.v3"
 
 	bookingshandler "suapcds/functions/bookings/handler"
 	cdscheckhandler "suapcds/functions/cdscheck/handler"
+	managerhandler "suapcds/functions/manager/handler"
 	"suapcds/shared/api"
 	"suapcds/shared/config"
 	"suapcds/shared/httpapi"
+	"suapcds/shared/signedlink"
 )
 
 // handlerRoutes maps each HTTP function's folder to the routes its handler serves.
@@ -34,6 +38,36 @@ import (
 var handlerRoutes = map[string][]string{
 	"cdscheck": cdscheckhandler.Routes,
 	"bookings": bookingshandler.Routes,
+	// The manager serves its JSON API and its signed-link pages.
+	"manager": slices.Concat(managerhandler.Routes, managerhandler.PageRoutes),
+}
+
+// pageRoutes are the routes without the JWT authorizer: HTML pages opened
+// from a signed link, whose token `t` (query string on GET, form field on
+// POST) is the credential. Their template events carry Auth: {Authorizer:
+// NONE}; every other route keeps the API's default JWT authorizer. Their
+// samples have no authorizer claims.
+var pageRoutes = managerhandler.PageRoutes
+
+// pageForms are the fields of each form of the signed-link page
+// (functions/manager/handler/page.html.go), by the action it posts to.
+var pageForms = map[string][]string{
+	"accetta":   {"t", "csrf", "roomId", "code", "password", "link"},
+	"rifiuta":   {"t", "csrf", "message"},
+	"annulla":   {"t", "csrf", "message"},
+	"messaggio": {"t", "csrf", "subject", "body"},
+}
+
+// The page samples' token is signed with this key (events/README.md), not
+// the deployed LINK_KEY; their form's csrf field repeats this cookie.
+const (
+	sampleLinkKey = "suapcds-events-sample-link-key-0123456789"
+	csrfCookie    = "suapcds_csrf"
+)
+
+// bodilessPosts are the POST routes that take no body.
+var bodilessPosts = []string{
+	"POST /booking-requests/{requestId}/take",
 }
 
 // routeBodies gives, for each route that takes a JSON body, the type the handler
@@ -45,6 +79,10 @@ var routeBodies = map[string]func() any{
 	"POST /pratiche/{praticaId}/verifications":    func() any { return new(api.VerificationsBody) },
 	"POST /pratiche/{praticaId}/booking-requests": func() any { return new(api.NewRequestBody) },
 	"POST /booking-requests/{requestId}/messages": func() any { return new(api.MessageBody) },
+	"POST /booking-requests/{requestId}/accept":   func() any { return new(api.AcceptBody) },
+	"POST /booking-requests/{requestId}/decline":  func() any { return new(api.DeclineBody) },
+	"POST /booking-requests/{requestId}/cancel":   func() any { return new(api.DeclineBody) },
+	"PUT /rooms/{roomId}":                         func() any { return new(api.RoomBody) },
 }
 
 // allowedDynamoActions are the only DynamoDB actions a function may have:
@@ -58,6 +96,13 @@ var allowedDynamoActions = []string{
 	"dynamodb:PutItem",
 	"dynamodb:Query",
 }
+
+// allowedSESActions are the only other actions a function may have: sending
+// mail (notify), in statements of their own, on the account's SES identities
+// and only from the configured sender (a ses:FromAddress condition).
+var allowedSESActions = []string{"ses:SendEmail", "ses:SendRawEmail"}
+
+const sesIdentities = "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/*"
 
 const moduleRoot = ".."
 
@@ -100,6 +145,9 @@ type samFunctionProps struct {
 			Method               string    `yaml:"Method"`
 			Path                 string    `yaml:"Path"`
 			PayloadFormatVersion string    `yaml:"PayloadFormatVersion"`
+			Auth                 struct {
+				Authorizer string `yaml:"Authorizer"`
+			} `yaml:"Auth"`
 		} `yaml:"Properties"`
 	} `yaml:"Events"`
 }
@@ -249,6 +297,12 @@ func TestHttpApiEventsAreTheHandlersRoutes(t *testing.T) {
 				t.Errorf("%s.%s: PayloadFormatVersion %q, want 2.0 (httpadapter.NewV2)", id, name, p.PayloadFormatVersion)
 			}
 			route := p.Method + " " + p.Path
+			switch page := slices.Contains(pageRoutes, route); {
+			case page && p.Auth.Authorizer != "NONE":
+				t.Errorf("%s.%s: %s is a signed-link page: Auth.Authorizer must be NONE (the link's token is the credential)", id, name, route)
+			case !page && p.Auth.Authorizer != "":
+				t.Errorf("%s.%s: Auth.Authorizer %q: an API route keeps the default JWT authorizer", id, name, p.Auth.Authorizer)
+			}
 			if other, dup := seen[route]; dup {
 				t.Errorf("route %q is on both %s and %s", route, other, id)
 			}
@@ -280,20 +334,34 @@ func TestHttpApiEventsAreTheHandlersRoutes(t *testing.T) {
 }
 
 // TestFunctionEnvironment: a function that reads config.FromEnv gets every
-// variable it requires (Globals and its own merged, as SAM merges them), and
-// CURSOR_KEY comes from Secrets Manager, never as a literal in the template.
+// variable it requires (Globals and its own merged, as SAM merges them), a
+// function gets every variable its main.go reads with os.Getenv (LINK_KEY),
+// and the keys (CURSOR_KEY, LINK_KEY: every *_KEY) come from Secrets
+// Manager, never as a literal in the template.
 func TestFunctionEnvironment(t *testing.T) {
 	required := requiredEnv(t)
 	tpl, fns := loadTemplate(t)
+	getenv := regexp.MustCompile(`os\.Getenv\("([A-Z][A-Z0-9_]*)"\)`)
 	for id, f := range fns {
-		if !strings.Contains(readMain(t, f.folder), "config.FromEnv(") {
-			continue
-		}
 		vars := maps.Clone(tpl.Globals.Function.Environment.Variables)
 		if vars == nil {
 			vars = map[string]yaml.Node{}
 		}
 		maps.Copy(vars, f.props.Environment.Variables)
+		main := readMain(t, f.folder)
+		for _, m := range getenv.FindAllStringSubmatch(main, -1) {
+			if _, ok := vars[m[1]]; !ok {
+				t.Errorf("%s: environment lacks %s, which functions/%s/main.go reads", id, m[1], f.folder)
+			}
+		}
+		for name, v := range vars {
+			if strings.HasSuffix(name, "_KEY") && !strings.HasPrefix(v.Value, "{{resolve:secretsmanager:") {
+				t.Errorf("%s: %s must be a {{resolve:secretsmanager:...}} reference, got %s %q", id, name, v.Tag, v.Value)
+			}
+		}
+		if !strings.Contains(main, "config.FromEnv(") {
+			continue
+		}
 		for _, name := range required {
 			if _, ok := vars[name]; !ok {
 				t.Errorf("%s: environment lacks %s, which config.FromEnv requires", id, name)
@@ -338,9 +406,12 @@ func TestFunctionPolicies(t *testing.T) {
 		for _, pol := range f.props.Policies {
 			var doc struct {
 				Statement []struct {
-					Effect   string    `yaml:"Effect"`
-					Action   yaml.Node `yaml:"Action"`
-					Resource yaml.Node `yaml:"Resource"`
+					Effect    string    `yaml:"Effect"`
+					Action    yaml.Node `yaml:"Action"`
+					Resource  yaml.Node `yaml:"Resource"`
+					Condition struct {
+						StringEquals map[string]yaml.Node `yaml:"StringEquals"`
+					} `yaml:"Condition"`
 				} `yaml:"Statement"`
 			}
 			if pol.Kind != yaml.MappingNode || pol.Decode(&doc) != nil || len(doc.Statement) == 0 {
@@ -348,6 +419,22 @@ func TestFunctionPolicies(t *testing.T) {
 				continue
 			}
 			for _, st := range doc.Statement {
+				if actions := yamlScalars(st.Action); slices.ContainsFunc(actions, func(a string) bool { return strings.HasPrefix(a, "ses:") }) {
+					for _, a := range actions {
+						if !slices.Contains(allowedSESActions, a) {
+							t.Errorf("%s: action %s in a mail statement: only %v", id, a, allowedSESActions)
+						}
+					}
+					for _, r := range yamlNodes(st.Resource) {
+						if r.Tag != "!Sub" || r.Value != sesIdentities {
+							t.Errorf("%s: SES resource %s %q, want !Sub %s", id, r.Tag, r.Value, sesIdentities)
+						}
+					}
+					if from, ok := st.Condition.StringEquals["ses:FromAddress"]; !ok || from.Tag != "!Ref" {
+						t.Errorf("%s: SES statement without a StringEquals ses:FromAddress !Ref condition (the configured sender)", id)
+					}
+					continue
+				}
 				for _, a := range yamlScalars(st.Action) {
 					if strings.Contains(a, "*") {
 						t.Errorf("%s: wildcard action %q", id, a)
@@ -495,10 +582,16 @@ func TestAPISamplesAreConsistent(t *testing.T) {
 			if rc.RouteKey != s.route {
 				t.Errorf("requestContext.routeKey %q, want %q", rc.RouteKey, s.route)
 			}
-			if string(s.raw["isBase64Encoded"]) != "false" {
-				t.Errorf("isBase64Encoded = %s, want false", s.raw["isBase64Encoded"])
-			}
 			method, _, _ := strings.Cut(s.route, " ")
+			page := slices.Contains(pageRoutes, s.route)
+			// HTTP API hands a JSON body over as text, a form post base64-encoded.
+			wantBase64 := "false"
+			if page && method == http.MethodPost {
+				wantBase64 = "true"
+			}
+			if string(s.raw["isBase64Encoded"]) != wantBase64 {
+				t.Errorf("isBase64Encoded = %s, want %s", s.raw["isBase64Encoded"], wantBase64)
+			}
 			if rc.HTTP.Method != method {
 				t.Errorf("requestContext.http.method %q, want %q", rc.HTTP.Method, method)
 			}
@@ -534,6 +627,13 @@ func TestAPISamplesAreConsistent(t *testing.T) {
 				t.Errorf("rawQueryString %q parses to %v, queryStringParameters %v", s.req.RawQueryString, flat, params)
 			}
 
+			if page {
+				if rc.Authorizer != nil {
+					t.Error("a signed-link page has no authorizer: requestContext.authorizer must be absent")
+				}
+				checkPageSample(t, s, method)
+				return
+			}
 			if rc.Authorizer == nil || rc.Authorizer.JWT == nil {
 				t.Fatal("no requestContext.authorizer.jwt")
 			}
@@ -546,6 +646,10 @@ func TestAPISamplesAreConsistent(t *testing.T) {
 
 			newBody, takesBody := routeBodies[s.route]
 			switch {
+			case slices.Contains(bodilessPosts, s.route):
+				if s.req.Body != "" {
+					t.Errorf("route %q takes no body", s.route)
+				}
 			case takesBody:
 				if ct := s.req.Headers["content-type"]; ct != "application/json" {
 					t.Errorf("content-type %q, want application/json", ct)
@@ -559,5 +663,72 @@ func TestAPISamplesAreConsistent(t *testing.T) {
 				t.Errorf("a %s sample with a body", method)
 			}
 		})
+	}
+}
+
+// checkPageSample checks a signed-link page sample: its token is an answer
+// link for the request in its path, valid at the sample's time under the
+// sample key; a GET has it in the query string and no body; a POST is one of
+// the page's forms, with the token and the CSRF field repeating the cookie.
+func checkPageSample(t *testing.T, s apiSample, method string) {
+	t.Helper()
+	tok := s.req.QueryStringParameters["t"]
+	switch method {
+	case http.MethodGet:
+		if s.req.Body != "" {
+			t.Error("a GET page sample with a body")
+		}
+	case http.MethodPost:
+		if ct := s.req.Headers["content-type"]; ct != "application/x-www-form-urlencoded" {
+			t.Errorf("content-type %q, want application/x-www-form-urlencoded (the page's forms)", ct)
+		}
+		if s.req.RawQueryString != "" {
+			t.Errorf("rawQueryString %q: the page's forms post to a URL without a query (the token is a form field)", s.req.RawQueryString)
+		}
+		raw, err := base64.StdEncoding.DecodeString(s.req.Body)
+		if err != nil {
+			t.Fatalf("body is not base64: %v", err)
+		}
+		form, err := url.ParseQuery(string(raw))
+		if err != nil {
+			t.Fatalf("body is not a form: %v", err)
+		}
+		action := s.req.PathParameters["action"]
+		if want, ok := pageForms[action]; !ok {
+			t.Errorf("action %q is none of the page's forms %v", action, slices.Sorted(maps.Keys(pageForms)))
+		} else if got := slices.Sorted(maps.Keys(form)); !slices.Equal(got, slices.Sorted(slices.Values(want))) {
+			t.Errorf("form fields %v; the %s form has %v", got, action, want)
+		}
+		for k, v := range form {
+			if len(v) != 1 {
+				t.Errorf("form field %s given %d times", k, len(v))
+			}
+		}
+		cookie := ""
+		for _, line := range s.req.Cookies {
+			cs, err := http.ParseCookie(line)
+			if err != nil {
+				t.Errorf("cookie %q: %v", line, err)
+			}
+			for _, c := range cs {
+				if c.Name == csrfCookie {
+					cookie = c.Value
+				}
+			}
+		}
+		if cookie == "" || form.Get("csrf") != cookie {
+			t.Errorf("the form's csrf %q must repeat the %s cookie %q", form.Get("csrf"), csrfCookie, cookie)
+		}
+		tok = form.Get("t")
+	default:
+		t.Errorf("page route with method %s", method)
+	}
+	signer, err := signedlink.New([]byte(sampleLinkKey), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, at := s.req.PathParameters["requestId"], time.UnixMilli(s.req.RequestContext.TimeEpoch)
+	if _, err := signer.Verify(tok, signedlink.Answer, id, at); err != nil {
+		t.Errorf("t is not an answer link for request %s valid at %s under the sample key: %v", id, at.UTC().Format(time.RFC3339), err)
 	}
 }

@@ -34,6 +34,9 @@ func main() {
 func services(cache string) []service {
 	return []service{
 		newDynamoDBLocal(cache),
+		newSESLocal(cache),
+		newChromium(),
+		newLambdaRIE(cache),
 	}
 }
 

@@ -16,6 +16,7 @@ import (
 
 	bookings "suapcds/functions/bookings/handler"
 	cdscheck "suapcds/functions/cdscheck/handler"
+	manager "suapcds/functions/manager/handler"
 	"suapcds/shared/api"
 	"suapcds/shared/domain"
 	"suapcds/shared/httpapi"
@@ -50,17 +51,24 @@ func TestDocumentIsValid(t *testing.T) {
 	}
 }
 
-// TestRoutesMatchTheFunctions: the document has exactly the routes the two
-// functions serve, each tagged with the function that serves it.
+// TestRoutesMatchTheFunctions: the document has exactly the JSON routes the
+// functions serve, each tagged with the function that serves it. The manager's
+// signed-link pages (manager.PageRoutes) are HTML for people, not part of the
+// JSON API: they are left out, and must stay out.
 func TestRoutesMatchTheFunctions(t *testing.T) {
 	doc := loadDoc(t)
 	want := map[string]string{} // "GET /path" → function
-	for fn, routes := range map[string][]string{"cdscheck": cdscheck.Routes, "bookings": bookings.Routes} {
+	for fn, routes := range map[string][]string{"cdscheck": cdscheck.Routes, "bookings": bookings.Routes, "manager": manager.Routes} {
 		for _, r := range routes {
 			if _, dup := want[r]; dup {
 				t.Errorf("route %s is served twice", r)
 			}
 			want[r] = fn
+		}
+	}
+	for _, r := range manager.PageRoutes {
+		if _, dup := want[r]; dup {
+			t.Errorf("page route %s is also a JSON route", r)
 		}
 	}
 	got := map[string]string{}
@@ -140,28 +148,35 @@ func TestEveryOperationIsComplete(t *testing.T) {
 // schemaTypes maps the document's object schemas to the Go types they
 // describe.
 var schemaTypes = map[string]reflect.Type{
-	"BodyRef":           reflect.TypeFor[api.BodyRef](),
-	"PraticaBody":       reflect.TypeFor[api.PraticaBody](),
-	"PraticaView":       reflect.TypeFor[api.PraticaView](),
-	"CDSCheckBody":      reflect.TypeFor[api.CDSCheckBody](),
-	"CDSCheckView":      reflect.TypeFor[api.CDSCheckView](),
-	"VerificationsBody": reflect.TypeFor[api.VerificationsBody](),
-	"NewRequestBody":    reflect.TypeFor[api.NewRequestBody](),
-	"Person":            reflect.TypeFor[api.Person](),
-	"MeetingView":       reflect.TypeFor[api.MeetingView](),
-	"RequestView":       reflect.TypeFor[api.RequestView](),
-	"MessageView":       reflect.TypeFor[api.MessageView](),
-	"MessageBody":       reflect.TypeFor[api.MessageBody](),
-	"Refusal":           reflect.TypeFor[api.Refusal](),
-	"RequestDetailView": reflect.TypeFor[api.RequestDetailView](),
-	"RequestList":       reflect.TypeFor[api.RequestList](),
-	"HistoryEntryView":  reflect.TypeFor[api.HistoryEntryView](),
-	"HistoryList":       reflect.TypeFor[api.HistoryList](),
-	"CommunicationView": reflect.TypeFor[api.CommunicationView](),
-	"CommunicationList": reflect.TypeFor[api.CommunicationList](),
-	"LastDayView":       reflect.TypeFor[api.LastDayView](),
-	"Problem":           reflect.TypeFor[httpapi.Problem](),
-	"FieldError":        reflect.TypeFor[domain.FieldError](),
+	"BodyRef":              reflect.TypeFor[api.BodyRef](),
+	"PraticaBody":          reflect.TypeFor[api.PraticaBody](),
+	"PraticaView":          reflect.TypeFor[api.PraticaView](),
+	"CDSCheckBody":         reflect.TypeFor[api.CDSCheckBody](),
+	"CDSCheckView":         reflect.TypeFor[api.CDSCheckView](),
+	"VerificationsBody":    reflect.TypeFor[api.VerificationsBody](),
+	"NewRequestBody":       reflect.TypeFor[api.NewRequestBody](),
+	"Person":               reflect.TypeFor[api.Person](),
+	"MeetingView":          reflect.TypeFor[api.MeetingView](),
+	"RequestView":          reflect.TypeFor[api.RequestView](),
+	"MessageView":          reflect.TypeFor[api.MessageView](),
+	"MessageBody":          reflect.TypeFor[api.MessageBody](),
+	"Refusal":              reflect.TypeFor[api.Refusal](),
+	"RequestDetailView":    reflect.TypeFor[api.RequestDetailView](),
+	"RequestList":          reflect.TypeFor[api.RequestList](),
+	"HistoryEntryView":     reflect.TypeFor[api.HistoryEntryView](),
+	"HistoryList":          reflect.TypeFor[api.HistoryList](),
+	"CommunicationView":    reflect.TypeFor[api.CommunicationView](),
+	"CommunicationList":    reflect.TypeFor[api.CommunicationList](),
+	"LastDayView":          reflect.TypeFor[api.LastDayView](),
+	"AcceptBody":           reflect.TypeFor[api.AcceptBody](),
+	"DeclineBody":          reflect.TypeFor[api.DeclineBody](),
+	"RoomBody":             reflect.TypeFor[api.RoomBody](),
+	"RoomView":             reflect.TypeFor[api.RoomView](),
+	"RoomList":             reflect.TypeFor[api.RoomList](),
+	"RoomAvailabilityView": reflect.TypeFor[api.RoomAvailabilityView](),
+	"AvailabilityView":     reflect.TypeFor[api.AvailabilityView](),
+	"Problem":              reflect.TypeFor[httpapi.Problem](),
+	"FieldError":           reflect.TypeFor[domain.FieldError](),
 }
 
 // TestSchemasMirrorTheGoTypes: each object schema has exactly the JSON
@@ -318,6 +333,12 @@ func TestEnumsAndLimitsMatchTheDomain(t *testing.T) {
 		{"NewRequestBody", "email", domain.MaxEmailLen},
 		{"MessageBody", "subject", domain.MaxMessageSubjectLen},
 		{"MessageBody", "body", domain.MaxMessageBodyLen},
+		{"AcceptBody", "code", domain.MaxMeetingCodeLen},
+		{"AcceptBody", "password", domain.MaxMeetingPassLen},
+		{"AcceptBody", "link", domain.MaxLinkLen},
+		{"DeclineBody", "message", domain.MaxDeclineReasonLen},
+		{"RoomBody", "name", domain.MaxRoomNameLen},
+		{"RoomBody", "defaultLink", domain.MaxLinkLen},
 	} {
 		if got := maxLen(prop(c.obj, c.prop)); got != uint64(c.want) {
 			t.Errorf("%s.%s maxLength %d, want %d", c.obj, c.prop, got, c.want)

@@ -19,7 +19,7 @@ func changeEvent(r *domain.Request, from domain.State, now time.Time) domain.Out
 // managerRequest loads a request for the regional service.
 func (s *Service) managerRequest(ctx context.Context, who domain.Principal, id string) (*domain.Request, error) {
 	if who.Role != domain.RoleManager {
-		return nil, domain.ErrForbidden
+		return nil, domain.ErrManagerOnly
 	}
 	return s.visibleRequest(ctx, who, id)
 }
@@ -78,9 +78,18 @@ func (s *Service) Accept(ctx context.Context, who domain.Principal, id string, i
 	return r, nil
 }
 
-// Decline answers "non disponibile" (from APERTA) or cancels an accepted
-// request (from IN_ELABORAZIONE), freeing its room; message says why.
+// Decline answers "non disponibile" to an APERTA request; message says why.
 func (s *Service) Decline(ctx context.Context, who domain.Principal, id, message string) (*domain.Request, error) {
+	return s.refuse(ctx, who, id, message, false)
+}
+
+// Cancel withdraws an accepted request (IN_ELABORAZIONE → NON_DISPONIBILE)
+// and frees its room, in the same transaction.
+func (s *Service) Cancel(ctx context.Context, who domain.Principal, id, message string) (*domain.Request, error) {
+	return s.refuse(ctx, who, id, message, true)
+}
+
+func (s *Service) refuse(ctx context.Context, who domain.Principal, id, message string, cancel bool) (*domain.Request, error) {
 	r, err := s.managerRequest(ctx, who, id)
 	if err != nil {
 		return nil, err
@@ -92,12 +101,15 @@ func (s *Service) Decline(ctx context.Context, who domain.Principal, id, message
 	if r.Meeting != nil {
 		room = r.Meeting.RoomID
 	}
-	if err := r.Decline(who, message, now); err != nil {
-		return nil, err
-	}
 	op, subject := domain.OpRequestDeclined, "Videoconferenza non disponibile"
-	if from == domain.StateProcessing {
+	if cancel {
 		op, subject = domain.OpRequestCancelled, "Videoconferenza annullata"
+		err = r.Cancel(who, message, now)
+	} else {
+		err = r.Decline(who, message, now)
+	}
+	if err != nil {
+		return nil, err
 	}
 	msg := &domain.Message{RequestID: r.ID, Seq: r.MessageCount + 1, SenderID: who.UserID, SenderName: who.Name,
 		SenderRole: who.Role, At: now, Subject: subject, Body: r.StateReason, StateAtSend: from}
@@ -185,6 +197,6 @@ func (s *Service) Rooms(ctx context.Context, who domain.Principal) ([]domain.Roo
 // LinkPrincipal is who acts through a signed link: the regional service,
 // without an account.
 func LinkPrincipal(requestID string) domain.Principal {
-	return domain.Principal{UserID: "link:" + requestID, Name: "Servizio regionale videoconferenze (link e-mail)",
+	return domain.Principal{UserID: "link-" + requestID, Name: "Servizio regionale videoconferenze (link e-mail)",
 		Role: domain.RoleManager, Unit: "Servizio regionale"}
 }

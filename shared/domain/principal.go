@@ -31,6 +31,8 @@ func (r Role) Label() string {
 		return "Gestore servizio videoconferenza"
 	case RoleAdmin:
 		return "Amministratore regionale"
+	case RoleSystem:
+		return "Procedura automatica"
 	}
 	return string(r)
 }

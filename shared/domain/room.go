@@ -112,20 +112,29 @@ func (r *Request) Accept(who Principal, in AcceptInput, room *Room, now time.Tim
 	return nil
 }
 
-// Decline moves r to NON_DISPONIBILE with the service's message: from APERTA
-// (not available) or, as a cancellation, from IN_ELABORAZIONE.
+// Decline answers "non disponibile" to an APERTA request: NON_DISPONIBILE
+// with the service's message.
 func (r *Request) Decline(who Principal, message string, now time.Time) error {
+	return r.refuse(Decline, who, message, now)
+}
+
+// Cancel withdraws an accepted request waiting for its recording
+// (IN_ELABORAZIONE → NON_DISPONIBILE); the caller frees its room.
+func (r *Request) Cancel(who Principal, message string, now time.Time) error {
+	return r.refuse(Cancel, who, message, now)
+}
+
+func (r *Request) refuse(t Transition, who Principal, message string, now time.Time) error {
 	if who.Role != RoleManager {
 		return ErrManagerOnly
+	}
+	if _, err := Next(r.State, t); err != nil {
+		return err
 	}
 	var fe fieldErrors
 	msg := checkText(&fe, "message", "messaggio", message, MaxDeclineReasonLen, true)
 	if err := fe.err(); err != nil {
 		return err
-	}
-	t := Decline
-	if r.State == StateProcessing {
-		t = Cancel
 	}
 	if err := r.Apply(t, now); err != nil {
 		return err

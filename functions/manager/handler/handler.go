@@ -84,26 +84,16 @@ func (h handler) accept(w http.ResponseWriter, r *http.Request, who domain.Princ
 	return nil
 }
 
-// errNotCancellable: cancel is only for an accepted request.
-var errNotCancellable = &domain.Error{Kind: domain.KindConflict, Code: "invalid_transition",
-	Detail: "Si può annullare solo una videoconferenza confermata e in attesa della registrazione (stato In elaborazione)."}
-
 func (h handler) decline(w http.ResponseWriter, r *http.Request, who domain.Principal) error {
 	var b api.DeclineBody
 	if err := httpapi.Decode(w, r, &b); err != nil {
 		return err
 	}
-	id := r.PathValue("requestId")
+	refuse := h.svc.Decline
 	if r.Pattern == Routes[3] {
-		d, err := h.svc.Request(r.Context(), who, id)
-		if err != nil {
-			return err
-		}
-		if d.Request.State != domain.StateProcessing {
-			return errNotCancellable
-		}
+		refuse = h.svc.Cancel
 	}
-	req, err := h.svc.Decline(r.Context(), who, id, b.Message)
+	req, err := refuse(r.Context(), who, r.PathValue("requestId"), b.Message)
 	if err != nil {
 		return err
 	}

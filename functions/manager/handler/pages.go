@@ -139,7 +139,7 @@ func (h handler) act(w http.ResponseWriter, r *http.Request, id, tok string) {
 		_, err = h.svc.Decline(r.Context(), who, id, f.Get("message"))
 		outcome = "rifiutata"
 	case "annulla":
-		_, err = h.svc.Decline(r.Context(), who, id, f.Get("message"))
+		_, err = h.svc.Cancel(r.Context(), who, id, f.Get("message"))
 		outcome = "annullata"
 	case "messaggio":
 		_, err = h.svc.PostMessage(r.Context(), who, id, f.Get("subject"), f.Get("body"))
@@ -174,8 +174,14 @@ func (h handler) act(w http.ResponseWriter, r *http.Request, id, tok string) {
 func (h handler) show(w http.ResponseWriter, r *http.Request, id, tok string, status int, d pageData) {
 	who := app.LinkPrincipal(id)
 	detail, err := h.svc.Request(r.Context(), who, id)
-	if err != nil {
+	if errors.Is(err, domain.ErrNotFound) {
 		h.forbidden(w)
+		return
+	}
+	if err != nil {
+		h.logger.ErrorContext(r.Context(), "request page", "error", err.Error())
+		h.render(w, http.StatusInternalServerError, pageData{Title: "Errore", Blocked: true,
+			Error: "Si è verificato un errore interno. Riprovare più tardi."})
 		return
 	}
 	_, rooms, err := h.svc.Availability(r.Context(), who, id)

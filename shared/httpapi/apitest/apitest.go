@@ -148,6 +148,51 @@ func (c *Client) DoRaw(method, target string, who *domain.Principal, headers map
 	return c.send(method, target, who, headers, body, false)
 }
 
+// CheckEvent validates out, the answer a function gave to the HTTP API event
+// ev somewhere else than through this client (a bootstrap running under
+// aws-lambda-rie, say), against the OpenAPI document as Do validates its own
+// exchanges, and returns the answer as a client receives it. The error names
+// the operation and what does not match.
+func (c *Client) CheckEvent(ev events.APIGatewayV2HTTPRequest, out events.APIGatewayV2HTTPResponse) (*Response, error) {
+	ctx := context.Background()
+	method := strings.ToUpper(ev.RequestContext.HTTP.Method)
+	target := ev.RawPath
+	if ev.RawQueryString != "" {
+		target += "?" + ev.RawQueryString
+	}
+	body := []byte(ev.Body)
+	if ev.IsBase64Encoded {
+		b, err := base64.StdEncoding.DecodeString(ev.Body)
+		if err != nil {
+			return nil, fmt.Errorf("%s %s: base64 body: %w", method, target, err)
+		}
+		body = b
+	}
+	req, err := http.NewRequestWithContext(ctx, method, "https://"+host+target, bytes.NewReader(body))
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w", method, target, err)
+	}
+	for k, v := range ev.Headers {
+		req.Header.Set(k, v)
+	}
+	x := &exchange{method: method, target: target, req: req}
+	route, params, err := c.router.FindRoute(req)
+	if err == nil {
+		x.route, x.pathParams = route, params
+	} else if !errors.Is(err, routers.ErrPathNotFound) && !errors.Is(err, routers.ErrMethodNotAllowed) {
+		return nil, fmt.Errorf("%s %s: routing: %w", method, target, err)
+	}
+	resp, err := response(out)
+	if err != nil {
+		return nil, fmt.Errorf("%s: reading the proxy response: %w", x.name(), err)
+	}
+	if err := c.checkResponse(ctx, x, resp); err != nil {
+		return resp, fmt.Errorf("%s: response %d does not match openapi.yaml: %w\nContent-Type: %s\nbody: %s",
+			x.name(), resp.Status, err, resp.Header.Get("Content-Type"), resp.Body)
+	}
+	return resp, nil
+}
+
 // exchange is one request with what the document says of it.
 type exchange struct {
 	method, target string

@@ -141,6 +141,7 @@ func Run(t *testing.T, nb NewBackend) {
 		{"FinalStateFreesPratica", testFinalFreesPratica},
 		{"HistoryInOrder", testHistory},
 		{"OutboxIffCommitted", testOutbox},
+		{"OutboxDelivery", testOutboxDelivery},
 		{"Lists", testLists},
 		{"ListDateRange", testDateRange},
 		{"ListFilters", testFilters},

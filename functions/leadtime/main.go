@@ -1,0 +1,26 @@
+// Command leadtime is the scheduled lead-time validator, run hourly by an
+// EventBridge schedule (see handler's doc). It only wires: configuration
+// from the environment, clients built once, lambda.Start.
+package main
+
+import (
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"suapcds/functions/leadtime/handler"
+	"suapcds/shared/clock"
+	"suapcds/shared/config"
+)
+
+func main() {
+	cfg, err := config.FromEnv()
+	if err != nil {
+		config.Fatal("configuration", err)
+	}
+	logger := config.Logger()
+	st, err := cfg.Store(config.AWS())
+	if err != nil {
+		config.Fatal("store", err)
+	}
+	h := handler.New(st, clock.System{}, logger, handler.Options{LeadDays: cfg.LeadDays})
+	lambda.Start(h.Handle)
+}

@@ -1,0 +1,44 @@
+// Command notify is the Lambda function on the table's stream (outbox
+// INSERTs only, by the template's event filter): it mails each event once
+// through SES v2. It only wires: configuration from the environment, clients
+// built once, lambda.Start.
+package main
+
+import (
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"suapcds/functions/notify/handler"
+	"suapcds/shared/clock"
+	"suapcds/shared/config"
+	"suapcds/shared/mail"
+	"suapcds/shared/signedlink"
+)
+
+func main() {
+	cfg, err := config.NotifyFromEnv()
+	if err != nil {
+		config.Fatal("configuration", err)
+	}
+	logger := config.Logger()
+	awsCfg := config.AWS()
+	st, err := cfg.Store(awsCfg)
+	if err != nil {
+		config.Fatal("store", err)
+	}
+	links, err := signedlink.New(cfg.LinkKey, 0)
+	if err != nil {
+		config.Fatal("LINK_KEY", err)
+	}
+	h := handler.New(handler.Deps{
+		Store:          st,
+		Sender:         mail.NewSES(mail.NewSESClient(awsCfg, cfg.SESEndpoint)),
+		Clock:          clock.System{},
+		Links:          links,
+		Logger:         logger,
+		ServiceMailbox: cfg.ServiceMailbox,
+		MailFrom:       cfg.MailFrom,
+		PublicBaseURL:  cfg.PublicBaseURL,
+		Concurrency:    cfg.Concurrency,
+	})
+	lambda.Start(h.Handle)
+}

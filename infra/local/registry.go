@@ -1,0 +1,78 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	bookings "suapcds/functions/bookings/handler"
+	cdscheck "suapcds/functions/cdscheck/handler"
+	leadtime "suapcds/functions/leadtime/handler"
+	manager "suapcds/functions/manager/handler"
+	notify "suapcds/functions/notify/handler"
+	"suapcds/shared/app"
+	"suapcds/shared/clock"
+	"suapcds/shared/mail"
+	"suapcds/shared/signedlink"
+	"suapcds/shared/store"
+)
+
+// env is what the functions' handlers are built from: what each function's
+// main builds from its environment on Lambda, built once here and shared.
+type env struct {
+	Store    *store.Repo
+	Service  *app.Service
+	Clock    clock.Clock
+	Logger   *slog.Logger // already tagged with the function's logical id
+	Links    *signedlink.Signer
+	LeadDays int
+	// Mail is where notify sends: the .eml folder (MailDir) by default, an
+	// SES v2 endpoint when configured.
+	Mail    mail.Sender
+	MailDir string
+	// ServiceMailbox and MailFrom are notify's SERVICE_MAILBOX and MAIL_FROM.
+	ServiceMailbox, MailFrom string
+	BaseURL                  string // the runner's URL: the manager's pages in mails
+}
+
+// streamHandler is a DynamoDB stream function's Lambda entry point.
+type streamHandler func(context.Context, events.DynamoDBEvent) (events.DynamoDBEventResponse, error)
+
+// scheduleHandler is a scheduled function's Lambda entry point.
+type scheduleHandler func(context.Context, events.EventBridgeEvent) error
+
+// wiring builds one template function's handler in-process: the same
+// handler its main hands to lambda.Start. A function has the kinds its
+// template events need.
+type wiring struct {
+	HTTP     func(e env) http.Handler
+	Stream   func(e env) (streamHandler, error)
+	Schedule func(e env) (scheduleHandler, error)
+}
+
+// registry maps template.yaml's function logical ids to their handlers. A
+// function of the template missing here is logged as "not wired locally";
+// its routes answer 501 function_not_wired.
+//
+// When a function lands, add it here (and wire the same constructor its
+// main.go calls).
+var registry = map[string]wiring{
+	"CdscheckFunction": {HTTP: func(e env) http.Handler { return cdscheck.New(e.Service, e.Logger) }},
+	"BookingsFunction": {HTTP: func(e env) http.Handler { return bookings.New(e.Service, e.Clock, e.Logger) }},
+	"ManagerFunction":  {HTTP: func(e env) http.Handler { return manager.New(e.Service, e.Clock, e.Links, e.Logger) }},
+	"LeadtimeFunction": {Schedule: func(e env) (scheduleHandler, error) {
+		h := leadtime.New(e.Store, e.Clock, e.Logger, leadtime.Options{LeadDays: e.LeadDays})
+		return func(ctx context.Context, ev events.EventBridgeEvent) error {
+			_, err := h.Handle(ctx, ev)
+			return err
+		}, nil
+	}},
+	"NotifyFunction": {Stream: func(e env) (streamHandler, error) {
+		h := notify.New(notify.Deps{Store: e.Store, Sender: e.Mail, Clock: e.Clock, Links: e.Links, Logger: e.Logger,
+			ServiceMailbox: e.ServiceMailbox, MailFrom: e.MailFrom, PublicBaseURL: e.BaseURL})
+		return h.Handle, nil
+	}},
+	// HOOK(#6 recordings): "RecordingsFunction": {HTTP: ..., S3 events from gofakes3}.
+}

@@ -1,0 +1,106 @@
+package config
+
+import (
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"suapcds/shared/domain"
+	"suapcds/shared/store"
+	"suapcds/shared/store/dynamo"
+)
+
+// Notify is what the notify function reads from the environment. It has no
+// SES client builder here: that lives in shared/mail, so the API functions,
+// which import this package, do not link the SES client.
+type Notify struct {
+	// Table is TABLE_NAME, the DynamoDB table.
+	Table string
+	// DynamoEndpoint is DYNAMODB_ENDPOINT, set only for DynamoDB Local.
+	DynamoEndpoint string
+	// ServiceMailbox is SERVICE_MAILBOX: the regional videoconference
+	// service's mailbox, which gets new requests and requesters' messages.
+	ServiceMailbox string
+	// MailFrom is MAIL_FROM: the address every mail is sent from. It must
+	// be an identity verified in SES (the address or its domain).
+	MailFrom string
+	// PublicBaseURL is PUBLIC_BASE_URL: where the manager's pages are
+	// served, e.g. https://videoconferenze.example.it (no trailing slash).
+	PublicBaseURL string
+	// LinkKey is LINK_KEY: signs the manager's links (at least 32 bytes;
+	// the same key the manager function verifies them with).
+	LinkKey []byte
+	// SESEndpoint is SES_ENDPOINT, set only for the SES v2 emulator.
+	SESEndpoint string
+	// Concurrency is NOTIFY_CONCURRENCY: how many records of a batch are
+	// mailed at once (optional, 1 to 32; 0 means the handler's default).
+	// Keep it at or below the SES account's sending rate per second.
+	Concurrency int
+}
+
+// NotifyFromEnv reads the notify function's configuration, reporting every
+// missing or bad variable at once.
+func NotifyFromEnv() (Notify, error) {
+	c := Notify{
+		Table:          os.Getenv("TABLE_NAME"),
+		DynamoEndpoint: os.Getenv("DYNAMODB_ENDPOINT"),
+		ServiceMailbox: strings.TrimSpace(os.Getenv("SERVICE_MAILBOX")),
+		MailFrom:       strings.TrimSpace(os.Getenv("MAIL_FROM")),
+		PublicBaseURL:  strings.TrimRight(strings.TrimSpace(os.Getenv("PUBLIC_BASE_URL")), "/"),
+		LinkKey:        []byte(os.Getenv("LINK_KEY")),
+		SESEndpoint:    os.Getenv("SES_ENDPOINT"),
+	}
+	var errs []error
+	if c.Table == "" {
+		errs = append(errs, errors.New("TABLE_NAME is not set"))
+	}
+	if !domain.ValidEmail(c.ServiceMailbox) {
+		errs = append(errs, fmt.Errorf("SERVICE_MAILBOX=%q: want one e-mail address", c.ServiceMailbox))
+	}
+	if !domain.ValidEmail(c.MailFrom) {
+		errs = append(errs, fmt.Errorf("MAIL_FROM=%q: want one e-mail address (an SES-verified identity)", c.MailFrom))
+	}
+	if err := checkBaseURL(c.PublicBaseURL); err != nil {
+		errs = append(errs, fmt.Errorf("PUBLIC_BASE_URL=%q: %w", c.PublicBaseURL, err))
+	}
+	if len(c.LinkKey) < 32 {
+		errs = append(errs, errors.New("LINK_KEY must be at least 32 bytes"))
+	}
+	if v := os.Getenv("NOTIFY_CONCURRENCY"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 32 {
+			errs = append(errs, fmt.Errorf("NOTIFY_CONCURRENCY=%q: want 1 to 32", v))
+		}
+		c.Concurrency = n
+	}
+	return c, errors.Join(errs...)
+}
+
+// checkBaseURL accepts an absolute http(s) URL without query or fragment;
+// plain http only for the local run on this machine.
+func checkBaseURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return errors.New("want an absolute URL such as https://videoconferenze.example.it")
+	}
+	switch {
+	case u.Scheme == "https":
+	case u.Scheme == "http" && (u.Hostname() == "localhost" || u.Hostname() == "127.0.0.1"):
+	default:
+		return errors.New("want https (http only for localhost)")
+	}
+	return nil
+}
+
+// Store builds the DynamoDB-backed store for notify. Notify lists nothing,
+// so it hands out no cursors: a random per-process key satisfies store.New.
+func (c Notify) Store(awsCfg aws.Config) (*store.Repo, error) {
+	client := dynamo.NewClient(awsCfg, c.DynamoEndpoint)
+	return store.New(dynamo.New(client, c.Table), store.Options{CursorKey: []byte(rand.Text())})
+}
