@@ -13,15 +13,7 @@ import (
 )
 
 func main() {
-	cfg, err := config.FromEnv()
-	if err != nil {
-		config.Fatal("configuration", err)
-	}
-	logger := config.Logger()
-	st, err := cfg.Store(config.AWS())
-	if err != nil {
-		config.Fatal("store", err)
-	}
+	cfg, st, logger := config.MustStore()
 	svc := app.New(st, clock.System{}, cfg.LeadDays)
 	lambda.Start(httpadapter.NewV2(handler.New(svc, logger)).ProxyWithContext)
 }

@@ -12,15 +12,7 @@ import (
 )
 
 func main() {
-	cfg, err := config.FromEnv()
-	if err != nil {
-		config.Fatal("configuration", err)
-	}
-	logger := config.Logger()
-	st, err := cfg.Store(config.AWS())
-	if err != nil {
-		config.Fatal("store", err)
-	}
+	cfg, st, logger := config.MustStore()
 	h := handler.New(st, clock.System{}, logger, handler.Options{LeadDays: cfg.LeadDays})
 	lambda.Start(h.Handle)
 }

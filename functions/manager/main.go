@@ -17,15 +17,7 @@ import (
 )
 
 func main() {
-	cfg, err := config.FromEnv()
-	if err != nil {
-		config.Fatal("configuration", err)
-	}
-	logger := config.Logger()
-	st, err := cfg.Store(config.AWS())
-	if err != nil {
-		config.Fatal("store", err)
-	}
+	cfg, st, logger := config.MustStore()
 	links, err := signedlink.New([]byte(os.Getenv("LINK_KEY")), 0)
 	if err != nil {
 		config.Fatal("LINK_KEY", err)

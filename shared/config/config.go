@@ -85,3 +85,19 @@ func Fatal(msg string, err error) {
 	slog.Error(msg, "error", err.Error())
 	os.Exit(1)
 }
+
+// MustStore reads the configuration, sets up the JSON logger and builds the
+// DynamoDB-backed store, exiting on any error: the common start of every
+// function that works on the table.
+func MustStore() (Config, *store.Repo, *slog.Logger) {
+	cfg, err := FromEnv()
+	if err != nil {
+		Fatal("configuration", err)
+	}
+	logger := Logger()
+	st, err := cfg.Store(AWS())
+	if err != nil {
+		Fatal("store", err)
+	}
+	return cfg, st, logger
+}
