@@ -37,6 +37,16 @@ install-test-deps:
 
 # More targets go below: build (the Lambda bootstrap binaries), bench.
 
+# `make bench` prints the figures table (infra/bench; README "Figures"):
+# cold starts and zips against a hello world, DynamoDB calls per API
+# operation, list-page reads at 100 and 10,000 requests, gateway throughput,
+# notify's 100-record batch. Not part of `make test`. BENCHFLAGS: e.g.
+# BENCHFLAGS="-runs 5 -fill 1000" for a quick run.
+.PHONY: bench
+BENCHFLAGS ?=
+bench:
+	$(TESTSTACK) -- $(GO) run ./infra/bench $(BENCHFLAGS)
+
 # --- Lambda binaries ---------------------------------------------------------
 # Every folder functions/<name>/ with a main.go is a Lambda. The flags are the
 # ones the provided.al2023 runtime wants (see DESIGN.md "Build"): a static
@@ -95,6 +105,10 @@ build-ManagerFunction:
 build-LeadtimeFunction:
 	$(ARTIFACTS_CHECK)
 	$(LAMBDA_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/leadtime
+
+build-RecordingsFunction:
+	$(ARTIFACTS_CHECK)
+	$(LAMBDA_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/recordings
 
 # Lint template.yaml (SAM transform included) with cfn-lint, where installed.
 lint-template:

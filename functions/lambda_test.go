@@ -19,7 +19,6 @@ package functions_test
 // fails the test.
 
 import (
-	"archive/zip"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -43,6 +42,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	leadtime "suapcds/functions/leadtime/handler"
+	"suapcds/infra/lambdapkg"
 	"suapcds/shared/clock"
 	"suapcds/shared/domain"
 	"suapcds/shared/httpapi/apitest"
@@ -56,7 +56,7 @@ import (
 // lambdaBuildFlags are DESIGN.md's flags for provided.al2023, the Makefile's
 // LAMBDA_BUILDFLAGS (TestLambdaBootstraps checks they agree), with
 // CGO_ENABLED=0.
-var lambdaBuildFlags = []string{"-tags", "lambda.norpc", "-trimpath", "-ldflags=-s -w"}
+var lambdaBuildFlags = lambdapkg.Flags
 
 // rieCase declares how one events/ sample is invoked.
 type rieCase struct {
@@ -90,6 +90,10 @@ var rieCases = []rieCase{
 	{file: "bookings-communications.json", status: 200},
 	{file: "bookings-list-requests.json", status: 200},
 	{file: "leadtime-schedule.json", setup: leadtimeRuns},
+	// The recording of the samples' request (recordings_rie_test.go).
+	{file: "recordings-upload.json", status: 200, setup: recordingExpected},
+	{file: "recordings-object-created.json", setup: recordingLands},
+	{file: "recordings-download.json", status: 200, setup: recordingDownloaded},
 }
 
 // rieEnv adds, per function folder, environment variables beyond the ones
@@ -98,7 +102,9 @@ var rieCases = []rieCase{
 // stack). A function whose configuration needs more declares it here.
 var rieEnv = map[string]map[string]string{
 	// The key the page samples' tokens are signed with (events/README.md).
-	"manager": {"LINK_KEY": "suapcds-events-sample-link-key-0123456789"},
+	// BUCKET and MinIO's credentials: the page presigns the upload form.
+	"manager":    withRecordingsEnv(map[string]string{"LINK_KEY": "suapcds-events-sample-link-key-0123456789"}),
+	"recordings": withRecordingsEnv(nil),
 	// SES_ENDPOINT (the SES v2 emulator) comes with the *_ENDPOINT variables.
 	"notify": {
 		"LINK_KEY":        "suapcds-events-sample-link-key-0123456789",
@@ -206,25 +212,12 @@ func checkMakefileFlags(t *testing.T) {
 // dir/<folder>/bootstrap, for this machine's OS and arch.
 func buildBootstraps(t *testing.T, dir string, folders []string) {
 	t.Helper()
-	out := filepath.Join(dir, "bin") + string(filepath.Separator)
-	args := append([]string{"build"}, lambdaBuildFlags...)
-	args = append(args, "-o", out)
+	var pkgs []string
 	for _, f := range folders {
-		args = append(args, "./functions/"+f)
+		pkgs = append(pkgs, "./functions/"+f)
 	}
-	cmd := exec.Command("go", args...)
-	cmd.Dir = moduleRoot
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, b)
-	}
-	for _, f := range folders {
-		if err := os.MkdirAll(filepath.Join(dir, f), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.Rename(filepath.Join(dir, "bin", f), filepath.Join(dir, f, "bootstrap")); err != nil {
-			t.Fatal(err)
-		}
+	if _, err := lambdapkg.Build(moduleRoot, dir, pkgs...); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -232,34 +225,11 @@ func buildBootstraps(t *testing.T, dir string, folders []string) {
 // bootstrap alone in a zip, deflated, executable.
 func zipSize(t *testing.T, path string) int64 {
 	t.Helper()
-	f, err := os.Open(path)
+	n, err := lambdapkg.ZipSize(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	h, err := zip.FileInfoHeader(fi)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h.Name, h.Method = "bootstrap", zip.Deflate
-	h.SetMode(0o755)
-	w, err := zw.CreateHeader(h)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := io.Copy(w, f); err != nil {
-		t.Fatal(err)
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return int64(buf.Len())
+	return n
 }
 
 // rieSamplePlan orders the samples: rieCases first, then every other

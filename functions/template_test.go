@@ -27,6 +27,7 @@ import (
 	bookingshandler "suapcds/functions/bookings/handler"
 	cdscheckhandler "suapcds/functions/cdscheck/handler"
 	managerhandler "suapcds/functions/manager/handler"
+	recordingshandler "suapcds/functions/recordings/handler"
 	"suapcds/shared/api"
 	"suapcds/shared/config"
 	"suapcds/shared/httpapi"
@@ -39,7 +40,8 @@ var handlerRoutes = map[string][]string{
 	"cdscheck": cdscheckhandler.Routes,
 	"bookings": bookingshandler.Routes,
 	// The manager serves its JSON API and its signed-link pages.
-	"manager": slices.Concat(managerhandler.Routes, managerhandler.PageRoutes),
+	"manager":    slices.Concat(managerhandler.Routes, managerhandler.PageRoutes),
+	"recordings": recordingshandler.Routes,
 }
 
 // pageRoutes are the routes without the JWT authorizer: HTML pages opened
@@ -74,15 +76,16 @@ var bodilessPosts = []string{
 // decodes it into; the samples' bodies must decode into it as the handler
 // would (no unknown fields).
 var routeBodies = map[string]func() any{
-	"PUT /pratiche/{praticaId}":                   func() any { return new(api.PraticaBody) },
-	"POST /pratiche/{praticaId}/cds-check":        func() any { return new(api.CDSCheckBody) },
-	"POST /pratiche/{praticaId}/verifications":    func() any { return new(api.VerificationsBody) },
-	"POST /pratiche/{praticaId}/booking-requests": func() any { return new(api.NewRequestBody) },
-	"POST /booking-requests/{requestId}/messages": func() any { return new(api.MessageBody) },
-	"POST /booking-requests/{requestId}/accept":   func() any { return new(api.AcceptBody) },
-	"POST /booking-requests/{requestId}/decline":  func() any { return new(api.DeclineBody) },
-	"POST /booking-requests/{requestId}/cancel":   func() any { return new(api.DeclineBody) },
-	"PUT /rooms/{roomId}":                         func() any { return new(api.RoomBody) },
+	"PUT /pratiche/{praticaId}":                           func() any { return new(api.PraticaBody) },
+	"POST /pratiche/{praticaId}/cds-check":                func() any { return new(api.CDSCheckBody) },
+	"POST /pratiche/{praticaId}/verifications":            func() any { return new(api.VerificationsBody) },
+	"POST /pratiche/{praticaId}/booking-requests":         func() any { return new(api.NewRequestBody) },
+	"POST /booking-requests/{requestId}/messages":         func() any { return new(api.MessageBody) },
+	"POST /booking-requests/{requestId}/accept":           func() any { return new(api.AcceptBody) },
+	"POST /booking-requests/{requestId}/decline":          func() any { return new(api.DeclineBody) },
+	"POST /booking-requests/{requestId}/cancel":           func() any { return new(api.DeclineBody) },
+	"PUT /rooms/{roomId}":                                 func() any { return new(api.RoomBody) },
+	"POST /booking-requests/{requestId}/recording-upload": func() any { return new(api.RecordingUploadBody) },
 }
 
 // allowedDynamoActions are the only DynamoDB actions a function may have:
@@ -103,6 +106,17 @@ var allowedDynamoActions = []string{
 var allowedSESActions = []string{"ses:SendEmail", "ses:SendRawEmail"}
 
 const sesIdentities = "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/*"
+
+// allowedS3Actions are the only S3 actions a function may have, in
+// statements of their own on the recordings bucket's recordings/ objects
+// only: PutObject (a pre-signed POST is signed with the function's
+// credentials), GetObject (download links, HEAD), DeleteObject (refused
+// objects). No bucket-level action, no other prefix.
+var allowedS3Actions = []string{"s3:DeleteObject", "s3:GetObject", "s3:PutObject"}
+
+// recordingObjects is the only S3 resource: the objects under recordings/
+// of the recordings bucket, named as a string (see RecordingsBucket).
+const recordingObjects = "arn:${AWS::Partition}:s3:::suapcds-${Stage}-recordings-${AWS::AccountId}/recordings/*"
 
 const moduleRoot = ".."
 
@@ -432,6 +446,19 @@ func TestFunctionPolicies(t *testing.T) {
 					}
 					if from, ok := st.Condition.StringEquals["ses:FromAddress"]; !ok || from.Tag != "!Ref" {
 						t.Errorf("%s: SES statement without a StringEquals ses:FromAddress !Ref condition (the configured sender)", id)
+					}
+					continue
+				}
+				if actions := yamlScalars(st.Action); slices.ContainsFunc(actions, func(a string) bool { return strings.HasPrefix(a, "s3:") }) {
+					for _, a := range actions {
+						if !slices.Contains(allowedS3Actions, a) {
+							t.Errorf("%s: action %s in an S3 statement: only %v", id, a, allowedS3Actions)
+						}
+					}
+					for _, r := range yamlNodes(st.Resource) {
+						if r.Tag != "!Sub" || r.Value != recordingObjects {
+							t.Errorf("%s: S3 resource %s %q, want !Sub %s", id, r.Tag, r.Value, recordingObjects)
+						}
 					}
 					continue
 				}

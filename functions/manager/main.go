@@ -1,5 +1,6 @@
 // Command manager is the regional service's Lambda function: answers, rooms
-// and the signed-link pages. It only wires: configuration from the
+// and the signed-link pages (which carry the recording's pre-signed upload
+// form, hence the S3 client). It only wires: configuration from the
 // environment, clients built once, lambda.Start.
 package main
 
@@ -13,6 +14,7 @@ import (
 	"suapcds/shared/app"
 	"suapcds/shared/clock"
 	"suapcds/shared/config"
+	"suapcds/shared/recording"
 	"suapcds/shared/signedlink"
 )
 
@@ -22,6 +24,13 @@ func main() {
 	if err != nil {
 		config.Fatal("LINK_KEY", err)
 	}
+	rcfg, err := config.RecordingsFromEnv()
+	if err != nil {
+		config.Fatal("recordings configuration", err)
+	}
 	svc := app.New(st, clock.System{}, cfg.LeadDays)
-	lambda.Start(httpadapter.NewV2(handler.New(svc, clock.System{}, links, logger)).ProxyWithContext)
+	// Presigning is local signing: the client makes no call at start.
+	files := recording.New(recording.NewClient(config.AWS(), rcfg.Endpoint), rcfg.Bucket)
+	rec := app.NewRecordings(svc, files, rcfg.MaxBytes, logger)
+	lambda.Start(httpadapter.NewV2(handler.New(svc, clock.System{}, links, logger, handler.WithRecordings(rec))).ProxyWithContext)
 }

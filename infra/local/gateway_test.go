@@ -19,14 +19,16 @@ import (
 	bookings "suapcds/functions/bookings/handler"
 	cdscheck "suapcds/functions/cdscheck/handler"
 	manager "suapcds/functions/manager/handler"
+	recordings "suapcds/functions/recordings/handler"
 )
 
 // handlerRoutes are the routes each HTTP function's handler serves. A new
 // HTTP function adds its handler's Routes here (and to registry).
 var handlerRoutes = map[string][]string{
-	"CdscheckFunction": cdscheck.Routes,
-	"BookingsFunction": bookings.Routes,
-	"ManagerFunction":  slices.Concat(manager.Routes, manager.PageRoutes),
+	"CdscheckFunction":   cdscheck.Routes,
+	"BookingsFunction":   bookings.Routes,
+	"ManagerFunction":    slices.Concat(manager.Routes, manager.PageRoutes),
+	"RecordingsFunction": recordings.Routes,
 }
 
 func moduleTemplate(t *testing.T) *samTemplate {
@@ -296,7 +298,7 @@ func TestTemplateModel(t *testing.T) {
 	if len(s.Schedules) != 2 || s.Schedules[0].Every != 15*60e9 || !s.Schedules[0].Enabled || s.Schedules[1].Enabled || s.Schedules[1].Every != 0 {
 		t.Errorf("schedules %+v", s.Schedules)
 	}
-	if !slices.Equal(s.Others, []string{"Files (S3)"}) {
-		t.Errorf("others %v", s.Others)
+	if len(s.Others) != 0 || len(s.S3) != 1 || s.S3[0] != (s3Event{Function: "Streamer", Event: "Files", Bucket: "Bucket"}) {
+		t.Errorf("others %v, S3 %+v", s.Others, s.S3)
 	}
 }

@@ -37,6 +37,7 @@ import (
 	"suapcds/shared/app"
 	"suapcds/shared/clock"
 	"suapcds/shared/mail"
+	"suapcds/shared/recording"
 	"suapcds/shared/signedlink"
 	"suapcds/shared/workdays"
 )
@@ -177,6 +178,7 @@ type runner struct {
 	auth     *authority
 	srv      *http.Server
 	store    *openedStore
+	objects  *localS3
 	cancel   context.CancelFunc // stops the feed and the scheduler
 	bg       sync.WaitGroup
 	serveErr chan error
@@ -272,8 +274,19 @@ func start(ctx context.Context, c *cfg, out io.Writer, logger *slog.Logger) (_ *
 	} else if sender, err = mail.NewDir(mailDir, clk); err != nil {
 		return nil, err
 	}
+	objects, err := openS3(c.DataDir, logger.With("component", "s3"))
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			objects.close()
+		}
+	}()
+	files := recording.New(recording.NewClient(localAWS(), base+s3Path), localBucket)
+	rec := app.NewRecordings(svc, files, 0, logger.With("component", "recordings"))
 	base0 := env{Store: st.repo, Service: svc, Clock: clk, Links: links, LeadDays: c.LeadDays, Mail: sender, MailDir: mailDir,
-		ServiceMailbox: c.ServiceMailbox, MailFrom: c.MailFrom, BaseURL: base}
+		ServiceMailbox: c.ServiceMailbox, MailFrom: c.MailFrom, BaseURL: base, Recordings: rec, Bucket: localBucket}
 
 	// Build each template function's handlers from the registry.
 	reg := c.functions
@@ -332,6 +345,18 @@ func start(ctx context.Context, c *cfg, out io.Writer, logger *slog.Logger) (_ *
 				jobs = append(jobs, job{ev: s, every: every, handle: h, timeout: f.Timeout})
 			}
 		}
+		for _, s := range f.S3 {
+			if w.S3 == nil {
+				missing = append(missing, "S3")
+				continue
+			}
+			h, err := w.S3(e)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", id, err)
+			}
+			// One local bucket: every S3 event is on it.
+			objects.subscribe(s, h, f.Timeout)
+		}
 		missing = append(missing, f.Others...)
 		if len(missing) > 0 {
 			logger.Warn("not wired locally", "function", id, "parts", strings.Join(missing, ", "))
@@ -372,9 +397,10 @@ func start(ctx context.Context, c *cfg, out io.Writer, logger *slog.Logger) (_ *
 	pages := &site{baseURL: base, dataDir: c.DataDir, mailDir: mailDir, where: st.where, users: users, routes: routes, logger: logger}
 	mux := http.NewServeMux()
 	mux.Handle("/_local/", pages.handler())
+	mux.Handle(s3Path+"/", objects.handler)
 	mux.Handle("/", newGateway(tpl, handlers, auth, logger.With("component", "gateway")))
 
-	r := &runner{BaseURL: base, Users: users, Template: tpl, MailDir: mailDir, Seeded: seeded, auth: auth, store: st, serveErr: make(chan error, 1),
+	r := &runner{BaseURL: base, Users: users, Template: tpl, MailDir: mailDir, Seeded: seeded, auth: auth, store: st, objects: objects, serveErr: make(chan error, 1),
 		srv: &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}}
 	bgCtx, cancel := context.WithCancel(context.Background())
 	r.cancel = cancel
@@ -383,6 +409,7 @@ func start(ctx context.Context, c *cfg, out io.Writer, logger *slog.Logger) (_ *
 		r.bg.Go(func() { f.Run(bgCtx) })
 	}
 	r.bg.Go(func() { runScheduler(bgCtx, jobs, logger.With("component", "scheduler")) })
+	r.bg.Go(func() { objects.run(bgCtx) })
 	go func() {
 		if err := r.srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 			r.serveErr <- err
@@ -409,7 +436,7 @@ func (r *runner) Shutdown(ctx context.Context) error {
 		case <-ctx.Done():
 			err = errors.Join(err, errors.New("the change feed or the scheduler did not stop in time"))
 		}
-		err = errors.Join(err, r.store.close())
+		err = errors.Join(err, r.store.close(), r.objects.close())
 	})
 	return err
 }

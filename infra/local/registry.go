@@ -12,6 +12,7 @@ import (
 	leadtime "suapcds/functions/leadtime/handler"
 	manager "suapcds/functions/manager/handler"
 	notify "suapcds/functions/notify/handler"
+	recordings "suapcds/functions/recordings/handler"
 	"suapcds/shared/app"
 	"suapcds/shared/clock"
 	"suapcds/shared/mail"
@@ -35,6 +36,10 @@ type env struct {
 	// ServiceMailbox and MailFrom are notify's SERVICE_MAILBOX and MAIL_FROM.
 	ServiceMailbox, MailFrom string
 	BaseURL                  string // the runner's URL: the manager's pages in mails
+	// Recordings are the recording use cases on the in-process S3 (s3.go),
+	// whose bucket is Bucket.
+	Recordings *app.Recordings
+	Bucket     string
 }
 
 // streamHandler is a DynamoDB stream function's Lambda entry point.
@@ -50,6 +55,7 @@ type wiring struct {
 	HTTP     func(e env) http.Handler
 	Stream   func(e env) (streamHandler, error)
 	Schedule func(e env) (scheduleHandler, error)
+	S3       func(e env) (s3Handler, error)
 }
 
 // registry maps template.yaml's function logical ids to their handlers. A
@@ -61,7 +67,9 @@ type wiring struct {
 var registry = map[string]wiring{
 	"CdscheckFunction": {HTTP: func(e env) http.Handler { return cdscheck.New(e.Service, e.Logger) }},
 	"BookingsFunction": {HTTP: func(e env) http.Handler { return bookings.New(e.Service, e.Clock, e.Logger) }},
-	"ManagerFunction":  {HTTP: func(e env) http.Handler { return manager.New(e.Service, e.Clock, e.Links, e.Logger) }},
+	"ManagerFunction": {HTTP: func(e env) http.Handler {
+		return manager.New(e.Service, e.Clock, e.Links, e.Logger, manager.WithRecordings(e.Recordings))
+	}},
 	"LeadtimeFunction": {Schedule: func(e env) (scheduleHandler, error) {
 		h := leadtime.New(e.Store, e.Clock, e.Logger, leadtime.Options{LeadDays: e.LeadDays})
 		return func(ctx context.Context, ev events.EventBridgeEvent) error {
@@ -74,5 +82,10 @@ var registry = map[string]wiring{
 			ServiceMailbox: e.ServiceMailbox, MailFrom: e.MailFrom, PublicBaseURL: e.BaseURL})
 		return h.Handle, nil
 	}},
-	// HOOK(#6 recordings): "RecordingsFunction": {HTTP: ..., S3 events from gofakes3}.
+	"RecordingsFunction": {
+		HTTP: func(e env) http.Handler { return recordings.New(e.Recordings, e.Logger) },
+		S3: func(e env) (s3Handler, error) {
+			return recordings.NewObjects(e.Recordings, e.Bucket, e.Logger).Handle, nil
+		},
+	},
 }

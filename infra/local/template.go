@@ -29,7 +29,17 @@ type samFunction struct {
 	Routes    []route
 	Streams   []streamEvent
 	Schedules []scheduleEvent
+	S3        []s3Event
 	Others    []string // events of types the local run does not raise, "Name (Type)"
+}
+
+// s3Event is one S3 event: objects created in Bucket (a logical id) under
+// Prefix.
+type s3Event struct {
+	Function string
+	Event    string
+	Bucket   string
+	Prefix   string
 }
 
 // route is one HttpApi event.
@@ -246,6 +256,26 @@ func (f *samFunction) addEvent(name, typ string, raw json.RawMessage) error {
 		}
 		s.Every = rateOf(s.Expression)
 		f.Schedules = append(f.Schedules, s)
+	case "S3":
+		var e struct {
+			Bucket string
+			Events any // one event type or a list
+			Filter struct {
+				S3Key struct {
+					Rules []struct{ Name, Value string }
+				}
+			}
+		}
+		if err := json.Unmarshal(raw, &e); err != nil {
+			return err
+		}
+		s := s3Event{Function: f.ID, Event: name, Bucket: e.Bucket}
+		for _, r := range e.Filter.S3Key.Rules {
+			if strings.EqualFold(r.Name, "prefix") {
+				s.Prefix = r.Value
+			}
+		}
+		f.S3 = append(f.S3, s)
 	default:
 		f.Others = append(f.Others, name+" ("+typ+")")
 	}

@@ -37,6 +37,7 @@ func services(cache string) []service {
 		newSESLocal(cache),
 		newChromium(),
 		newLambdaRIE(cache),
+		newMinIO(cache),
 	}
 }
 

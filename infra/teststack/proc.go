@@ -24,6 +24,12 @@ type process struct {
 // startProcess starts name args in dir, appending stdout and stderr to
 // logPath.
 func startProcess(logPath, dir, name string, args ...string) (*process, error) {
+	return startProcessEnv(logPath, dir, nil, name, args...)
+}
+
+// startProcessEnv is startProcess with extra environment variables
+// ("KEY=VALUE") on top of this process's.
+func startProcessEnv(logPath, dir string, env []string, name string, args ...string) (*process, error) {
 	lf, err := os.OpenFile(logPath, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
 	if err != nil {
 		return nil, err
@@ -31,6 +37,9 @@ func startProcess(logPath, dir, name string, args ...string) (*process, error) {
 	fmt.Fprintf(lf, "--- %s %v\n", name, args)
 	cmd := exec.Command(name, args...)
 	cmd.Dir = dir
+	if env != nil {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	cmd.Stdout, cmd.Stderr = lf, lf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	setDeathSignal(cmd.SysProcAttr)

@@ -17,6 +17,7 @@ import (
 	bookings "suapcds/functions/bookings/handler"
 	cdscheck "suapcds/functions/cdscheck/handler"
 	manager "suapcds/functions/manager/handler"
+	recordings "suapcds/functions/recordings/handler"
 	"suapcds/shared/api"
 	"suapcds/shared/domain"
 	"suapcds/shared/httpapi"
@@ -58,7 +59,8 @@ func TestDocumentIsValid(t *testing.T) {
 func TestRoutesMatchTheFunctions(t *testing.T) {
 	doc := loadDoc(t)
 	want := map[string]string{} // "GET /path" → function
-	for fn, routes := range map[string][]string{"cdscheck": cdscheck.Routes, "bookings": bookings.Routes, "manager": manager.Routes} {
+	for fn, routes := range map[string][]string{"cdscheck": cdscheck.Routes, "bookings": bookings.Routes, "manager": manager.Routes,
+		"recordings": recordings.Routes} {
 		for _, r := range routes {
 			if _, dup := want[r]; dup {
 				t.Errorf("route %s is served twice", r)
@@ -148,35 +150,38 @@ func TestEveryOperationIsComplete(t *testing.T) {
 // schemaTypes maps the document's object schemas to the Go types they
 // describe.
 var schemaTypes = map[string]reflect.Type{
-	"BodyRef":              reflect.TypeFor[api.BodyRef](),
-	"PraticaBody":          reflect.TypeFor[api.PraticaBody](),
-	"PraticaView":          reflect.TypeFor[api.PraticaView](),
-	"CDSCheckBody":         reflect.TypeFor[api.CDSCheckBody](),
-	"CDSCheckView":         reflect.TypeFor[api.CDSCheckView](),
-	"VerificationsBody":    reflect.TypeFor[api.VerificationsBody](),
-	"NewRequestBody":       reflect.TypeFor[api.NewRequestBody](),
-	"Person":               reflect.TypeFor[api.Person](),
-	"MeetingView":          reflect.TypeFor[api.MeetingView](),
-	"RequestView":          reflect.TypeFor[api.RequestView](),
-	"MessageView":          reflect.TypeFor[api.MessageView](),
-	"MessageBody":          reflect.TypeFor[api.MessageBody](),
-	"Refusal":              reflect.TypeFor[api.Refusal](),
-	"RequestDetailView":    reflect.TypeFor[api.RequestDetailView](),
-	"RequestList":          reflect.TypeFor[api.RequestList](),
-	"HistoryEntryView":     reflect.TypeFor[api.HistoryEntryView](),
-	"HistoryList":          reflect.TypeFor[api.HistoryList](),
-	"CommunicationView":    reflect.TypeFor[api.CommunicationView](),
-	"CommunicationList":    reflect.TypeFor[api.CommunicationList](),
-	"LastDayView":          reflect.TypeFor[api.LastDayView](),
-	"AcceptBody":           reflect.TypeFor[api.AcceptBody](),
-	"DeclineBody":          reflect.TypeFor[api.DeclineBody](),
-	"RoomBody":             reflect.TypeFor[api.RoomBody](),
-	"RoomView":             reflect.TypeFor[api.RoomView](),
-	"RoomList":             reflect.TypeFor[api.RoomList](),
-	"RoomAvailabilityView": reflect.TypeFor[api.RoomAvailabilityView](),
-	"AvailabilityView":     reflect.TypeFor[api.AvailabilityView](),
-	"Problem":              reflect.TypeFor[httpapi.Problem](),
-	"FieldError":           reflect.TypeFor[domain.FieldError](),
+	"BodyRef":               reflect.TypeFor[api.BodyRef](),
+	"PraticaBody":           reflect.TypeFor[api.PraticaBody](),
+	"PraticaView":           reflect.TypeFor[api.PraticaView](),
+	"CDSCheckBody":          reflect.TypeFor[api.CDSCheckBody](),
+	"CDSCheckView":          reflect.TypeFor[api.CDSCheckView](),
+	"VerificationsBody":     reflect.TypeFor[api.VerificationsBody](),
+	"NewRequestBody":        reflect.TypeFor[api.NewRequestBody](),
+	"Person":                reflect.TypeFor[api.Person](),
+	"MeetingView":           reflect.TypeFor[api.MeetingView](),
+	"RequestView":           reflect.TypeFor[api.RequestView](),
+	"MessageView":           reflect.TypeFor[api.MessageView](),
+	"MessageBody":           reflect.TypeFor[api.MessageBody](),
+	"Refusal":               reflect.TypeFor[api.Refusal](),
+	"RequestDetailView":     reflect.TypeFor[api.RequestDetailView](),
+	"RequestList":           reflect.TypeFor[api.RequestList](),
+	"HistoryEntryView":      reflect.TypeFor[api.HistoryEntryView](),
+	"HistoryList":           reflect.TypeFor[api.HistoryList](),
+	"CommunicationView":     reflect.TypeFor[api.CommunicationView](),
+	"CommunicationList":     reflect.TypeFor[api.CommunicationList](),
+	"LastDayView":           reflect.TypeFor[api.LastDayView](),
+	"AcceptBody":            reflect.TypeFor[api.AcceptBody](),
+	"DeclineBody":           reflect.TypeFor[api.DeclineBody](),
+	"RoomBody":              reflect.TypeFor[api.RoomBody](),
+	"RoomView":              reflect.TypeFor[api.RoomView](),
+	"RoomList":              reflect.TypeFor[api.RoomList](),
+	"RoomAvailabilityView":  reflect.TypeFor[api.RoomAvailabilityView](),
+	"AvailabilityView":      reflect.TypeFor[api.AvailabilityView](),
+	"RecordingUploadBody":   reflect.TypeFor[api.RecordingUploadBody](),
+	"RecordingUploadView":   reflect.TypeFor[api.RecordingUploadView](),
+	"RecordingDownloadView": reflect.TypeFor[api.RecordingDownloadView](),
+	"Problem":               reflect.TypeFor[httpapi.Problem](),
+	"FieldError":            reflect.TypeFor[domain.FieldError](),
 }
 
 // TestSchemasMirrorTheGoTypes: each object schema has exactly the JSON
@@ -278,6 +283,12 @@ func sameType(p *openapi3.SchemaRef, typ reflect.Type, names map[reflect.Type]st
 			return fmt.Errorf("type %v, want array", v.Type.Slice())
 		}
 		return sameType(v.Items, typ.Elem(), names)
+	case reflect.Map:
+		ap := v.AdditionalProperties.Schema
+		if !v.Type.Is("object") || typ.Key().Kind() != reflect.String || ap == nil {
+			return fmt.Errorf("a map: want type object with additionalProperties of its values")
+		}
+		return sameType(ap, typ.Elem(), names)
 	case reflect.Struct:
 		want := "#/components/schemas/" + names[typ]
 		if names[typ] == "" || p.Ref != want {

@@ -73,3 +73,9 @@ type OutboxEvent struct {
 	// Data carries what the mail needs beyond the request itself.
 	Data map[string]string
 }
+
+// Operations of the recording (SPEC §6).
+const (
+	OpRecordingAcquired   Operation = "Acquisizione registrazione"
+	OpRecordingDownloaded Operation = "Download registrazione"
+)

@@ -51,8 +51,20 @@ type Request struct {
 	StateReason string
 	// MessageCount numbers the thread; the next message gets MessageCount+1.
 	MessageCount int
-	UpdatedAt    time.Time
-	Version      int64
+	// RecordingFile is the acquired recording (SPEC §6), set with EVASA.
+	RecordingFile *RecordingFile
+	UpdatedAt     time.Time
+	Version       int64
+}
+
+// RecordingFile is a meeting's recording as it landed in object storage.
+type RecordingFile struct {
+	// Key is the object's key, recordings/<requestId>/<id>.
+	Key string
+	// Size is its length in bytes; ContentType its video/* or audio/* type.
+	Size        int64
+	ContentType string
+	AcquiredAt  time.Time
 }
 
 // End is when the meeting is expected to end.

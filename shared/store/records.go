@@ -99,6 +99,14 @@ type meetingRecord struct {
 	Link     string `dynamodbav:"link"`
 }
 
+// recordingRecord is a request's acquired recording.
+type recordingRecord struct {
+	Key         string    `dynamodbav:"key"`
+	Size        int64     `dynamodbav:"size"`
+	ContentType string    `dynamodbav:"contentType"`
+	AcquiredAt  time.Time `dynamodbav:"acquiredAt"`
+}
+
 type requestRecord struct {
 	PK   string `dynamodbav:"pk"`
 	SK   string `dynamodbav:"sk"`
@@ -111,30 +119,31 @@ type requestRecord struct {
 	PraticaKey string `dynamodbav:"praticaKey"`
 	ListKey    string `dynamodbav:"listKey"`
 
-	ID               string         `dynamodbav:"id"`
-	PraticaID        string         `dynamodbav:"praticaId"`
-	PraticaNumber    string         `dynamodbav:"praticaNumber"`
-	OfficeID         string         `dynamodbav:"officeId"`
-	OfficeName       string         `dynamodbav:"officeName,omitempty"`
-	BasinID          string         `dynamodbav:"basinId,omitempty"`
-	CreatedBy        string         `dynamodbav:"createdBy"`
-	CreatedByName    string         `dynamodbav:"createdByName"`
-	CreatedByRole    string         `dynamodbav:"createdByRole"`
-	CreatedAt        time.Time      `dynamodbav:"createdAt"`
-	Start            time.Time      `dynamodbav:"start"`
-	DurationMinutes  int            `dynamodbav:"durationMinutes"`
-	Email            string         `dynamodbav:"email"`
-	Subject          string         `dynamodbav:"subject"`
-	Recording        bool           `dynamodbav:"recording"`
-	RecordingConsent bool           `dynamodbav:"recordingConsent"`
-	State            string         `dynamodbav:"state"`
-	Assignee         string         `dynamodbav:"assignee,omitempty"`
-	AssigneeName     string         `dynamodbav:"assigneeName,omitempty"`
-	Meeting          *meetingRecord `dynamodbav:"meeting,omitempty"`
-	StateReason      string         `dynamodbav:"stateReason,omitempty"`
-	MessageCount     int            `dynamodbav:"messageCount"`
-	UpdatedAt        time.Time      `dynamodbav:"updatedAt"`
-	Version          int64          `dynamodbav:"version"`
+	ID               string           `dynamodbav:"id"`
+	PraticaID        string           `dynamodbav:"praticaId"`
+	PraticaNumber    string           `dynamodbav:"praticaNumber"`
+	OfficeID         string           `dynamodbav:"officeId"`
+	OfficeName       string           `dynamodbav:"officeName,omitempty"`
+	BasinID          string           `dynamodbav:"basinId,omitempty"`
+	CreatedBy        string           `dynamodbav:"createdBy"`
+	CreatedByName    string           `dynamodbav:"createdByName"`
+	CreatedByRole    string           `dynamodbav:"createdByRole"`
+	CreatedAt        time.Time        `dynamodbav:"createdAt"`
+	Start            time.Time        `dynamodbav:"start"`
+	DurationMinutes  int              `dynamodbav:"durationMinutes"`
+	Email            string           `dynamodbav:"email"`
+	Subject          string           `dynamodbav:"subject"`
+	Recording        bool             `dynamodbav:"recording"`
+	RecordingConsent bool             `dynamodbav:"recordingConsent"`
+	State            string           `dynamodbav:"state"`
+	Assignee         string           `dynamodbav:"assignee,omitempty"`
+	AssigneeName     string           `dynamodbav:"assigneeName,omitempty"`
+	Meeting          *meetingRecord   `dynamodbav:"meeting,omitempty"`
+	StateReason      string           `dynamodbav:"stateReason,omitempty"`
+	MessageCount     int              `dynamodbav:"messageCount"`
+	RecordingFile    *recordingRecord `dynamodbav:"recordingFile,omitempty"`
+	UpdatedAt        time.Time        `dynamodbav:"updatedAt"`
+	Version          int64            `dynamodbav:"version"`
 }
 
 type messageRecord struct {
@@ -288,6 +297,9 @@ func requestItem(q *domain.Request) (Item, error) {
 	if m := q.Meeting; m != nil {
 		r.Meeting = &meetingRecord{RoomID: m.RoomID, Code: m.Code, Password: m.Password, Link: m.Link}
 	}
+	if f := q.RecordingFile; f != nil {
+		r.RecordingFile = &recordingRecord{Key: f.Key, Size: f.Size, ContentType: f.ContentType, AcquiredAt: f.AcquiredAt.UTC()}
+	}
 	return marshal(r)
 }
 
@@ -306,6 +318,9 @@ func requestFrom(it Item) (*domain.Request, error) {
 	}
 	if m := r.Meeting; m != nil {
 		q.Meeting = &domain.Meeting{RoomID: m.RoomID, Code: m.Code, Password: m.Password, Link: m.Link}
+	}
+	if f := r.RecordingFile; f != nil {
+		q.RecordingFile = &domain.RecordingFile{Key: f.Key, Size: f.Size, ContentType: f.ContentType, AcquiredAt: f.AcquiredAt}
 	}
 	return q, nil
 }

@@ -50,6 +50,9 @@ type Store interface {
 	// ErrAlreadyEnqueued and write nothing: that is what makes scheduled
 	// reminders idempotent.
 	Enqueue(ctx context.Context, hist []domain.HistoryEntry, events ...domain.OutboxEvent) error
+	// AppendHistory writes history entries on their own, in one
+	// transaction (an access worth recording, such as a download).
+	AppendHistory(ctx context.Context, hist ...domain.HistoryEntry) error
 }
 
 // ErrAlreadyEnqueued: an outbox event with that id exists already.
@@ -556,6 +559,18 @@ func (s *Repo) Enqueue(ctx context.Context, hist []domain.HistoryEntry, events .
 		return err
 	}
 	if writes, err = s.appendHistory(writes, hist); err != nil {
+		return err
+	}
+	return s.b.Transact(ctx, writes)
+}
+
+// AppendHistory writes history entries alone, in one transaction.
+func (s *Repo) AppendHistory(ctx context.Context, hist ...domain.HistoryEntry) error {
+	if len(hist) == 0 {
+		return errors.New("store: no history to append")
+	}
+	writes, err := s.appendHistory(nil, hist)
+	if err != nil {
 		return err
 	}
 	return s.b.Transact(ctx, writes)

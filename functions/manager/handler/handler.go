@@ -40,11 +40,26 @@ type handler struct {
 	clock  clock.Clock
 	links  *signedlink.Signer
 	logger *slog.Logger
+	// rec, when set, gives the page the recording's upload form.
+	rec *app.Recordings
+}
+
+// Option configures the handler.
+type Option func(*handler)
+
+// WithRecordings shows, on the page of a request that waits for its
+// recording, the form that uploads it straight to the recordings bucket
+// (a pre-signed POST from rec).
+func WithRecordings(rec *app.Recordings) Option {
+	return func(h *handler) { h.rec = rec }
 }
 
 // New returns the function's handler: the API and the pages.
-func New(svc *app.Service, c clock.Clock, links *signedlink.Signer, logger *slog.Logger) http.Handler {
+func New(svc *app.Service, c clock.Clock, links *signedlink.Signer, logger *slog.Logger, opts ...Option) http.Handler {
 	h := handler{svc: svc, clock: c, links: links, logger: logger}
+	for _, o := range opts {
+		o(&h)
+	}
 	m := httpapi.NewMux(logger)
 	m.Handle(Routes[0], h.take)
 	m.Handle(Routes[1], h.accept)

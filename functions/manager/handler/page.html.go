@@ -46,6 +46,7 @@ table{border-collapse:collapse} td,th{border:1px solid #ccc;padding:.25rem .5rem
 <dt>Password</dt><dd>{{.Password}}</dd>
 <dt>Link</dt><dd><a href="{{.Link}}" rel="noreferrer">{{.Link}}</a></dd>{{end}}
 {{if .StateReason}}<dt>Motivazione</dt><dd>{{.StateReason}}</dd>{{end}}
+{{with .RecordingFile}}<dt>Registrazione</dt><dd id="recording">acquisita il {{rome .AcquiredAt}} ({{.ContentType}}, {{size .Size}})</dd>{{end}}
 </dl>
 {{end}}
 
@@ -91,6 +92,17 @@ table{border-collapse:collapse} td,th{border:1px solid #ccc;padding:.25rem .5rem
 <button type="submit">Annulla e libera la sala</button>
 </form>
 {{end}}
+{{if .Uploads}}
+<h2>Registrazione</h2>
+<p id="upload-help">Caricare il file della registrazione della seduta (audio o video, al massimo {{.MaxLabel}}). Il file va direttamente all'archivio regionale; la richiesta diventa «Evasa» appena il file è verificato. La registrazione contiene dati personali: va usata solo per redigere il verbale.</p>
+{{range .Uploads}}<form method="post" action="{{.URL}}" enctype="multipart/form-data" id="upload-{{.Kind}}">
+{{range $name, $value := .Fields}}<input type="hidden" name="{{$name}}" value="{{$value}}">
+{{end}}<label for="type-{{.Kind}}">Formato</label>
+<select name="Content-Type" id="type-{{.Kind}}">{{range .Types}}<option value="{{.}}">{{.}}</option>{{end}}</select>
+<label for="file-{{.Kind}}">File</label><input type="file" name="file" id="file-{{.Kind}}" accept="{{.Accept}}" required>
+<button type="submit">{{.Label}}</button>
+</form>
+{{end}}{{end}}
 <h2>Nuova comunicazione</h2>
 <form method="post" action="/gestore/richieste/{{.Detail.Request.ID}}/messaggio" id="message">
 <input type="hidden" name="t" value="{{.Token}}"><input type="hidden" name="csrf" value="{{.CSRF}}">

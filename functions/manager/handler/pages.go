@@ -35,6 +35,33 @@ type pageData struct {
 	Form    url.Values        // what was submitted, so nothing is lost
 	Closed  bool
 	Blocked bool // the link is invalid: show only the error
+	// Uploads are the recording's upload forms (one per kind), posting
+	// straight to the bucket; MaxLabel is the cap as people read it.
+	Uploads  []uploadForm
+	MaxLabel string
+	// FormOrigin is the bucket's origin, allowed as a form action.
+	FormOrigin string
+}
+
+// uploadForm is one pre-signed POST form of the page: video or audio.
+type uploadForm struct {
+	Kind   string // "video" or "audio"
+	Label  string
+	URL    string
+	Fields map[string]string // hidden fields, Content-Type excepted
+	Types  []string          // the Content-Type choices, of Kind
+	Accept string
+}
+
+// uploadKinds are the page's upload forms: the policy of each requires a
+// Content-Type of its kind, chosen from Types (no script: the browser sends
+// the selected value as the form's Content-Type field).
+var uploadKinds = []struct {
+	kind, label string
+	types       []string
+}{
+	{"video", "Carica la registrazione video", []string{"video/mp4", "video/webm", "video/quicktime", "video/x-matroska"}},
+	{"audio", "Carica la registrazione audio", []string{"audio/mpeg", "audio/mp4", "audio/ogg", "audio/wav", "audio/webm"}},
 }
 
 func (p pageData) Value(name string) string { return p.Form.Get(name) }
@@ -43,23 +70,30 @@ var funcs = template.FuncMap{
 	"rome":     domain.FormatRome,
 	"duration": domain.DurationLabel,
 	"state":    func(s domain.State) string { return s.Label() },
+	"size":     domain.SizeLabel,
 }
 
 var pageTmpl = template.Must(template.New("page").Funcs(funcs).Parse(pageHTML))
 
 // securityHeaders: the page carries a credential in its URL, so it is never
-// cached, never sent as a referrer, never framed, and runs no script.
-func securityHeaders(w http.ResponseWriter) {
+// cached, never sent as a referrer, never framed, and runs no script. Its
+// forms post to itself, and the recording's upload form to formOrigin (the
+// bucket) when set.
+func securityHeaders(w http.ResponseWriter, formOrigin string) {
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
 	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+	action := "'self'"
+	if formOrigin != "" {
+		action += " " + formOrigin
+	}
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action "+action+"; frame-ancestors 'none'; base-uri 'none'")
 }
 
 func (h handler) render(w http.ResponseWriter, status int, d pageData) {
-	securityHeaders(w)
+	securityHeaders(w, d.FormOrigin)
 	w.WriteHeader(status)
 	if err := pageTmpl.Execute(w, d); err != nil {
 		h.logger.Error("page render", "error", err.Error())
@@ -121,6 +155,9 @@ var notices = map[string]string{
 	"rifiutata": "Risposta registrata: la videoconferenza non è disponibile.",
 	"annullata": "La videoconferenza è stata annullata e la sala liberata.",
 	"messaggio": "Messaggio inviato.",
+	// The bucket redirects here after an upload; the request becomes EVASA
+	// when the file has been checked, moments later.
+	"registrazione": "Registrazione caricata: la richiesta diventa «Evasa» appena il file è verificato (ricaricare la pagina tra qualche secondo).",
 }
 
 // act runs the posted answer; on success it redirects (post/redirect/get),
@@ -211,5 +248,47 @@ func (h handler) show(w http.ResponseWriter, r *http.Request, id, tok string, st
 			}
 		}
 	}
+	if h.rec != nil && detail.Request.ExpectsRecording() {
+		h.uploadForms(r, id, tok, &d)
+	}
 	h.render(w, status, d)
+}
+
+// uploadForms presigns the page's recording upload forms (one per kind).
+// The bucket redirects the browser back to this page after an upload.
+func (h handler) uploadForms(r *http.Request, id, tok string, d *pageData) {
+	scheme := "https"
+	if strings.HasPrefix(r.Host, "127.0.0.1") || strings.HasPrefix(r.Host, "localhost") {
+		scheme = "http"
+	}
+	back := scheme + "://" + r.Host + "/gestore/richieste/" + url.PathEscape(id) + "?t=" + url.QueryEscape(tok) + "&esito=registrazione"
+	who := app.LinkPrincipal(id)
+	for _, k := range uploadKinds {
+		f, err := h.rec.Upload(r.Context(), who, id, k.types[0], back)
+		if err != nil {
+			h.logger.ErrorContext(r.Context(), "recording upload form", "error", err.Error())
+			d.Uploads = nil
+			return
+		}
+		fields := make(map[string]string, len(f.Fields))
+		for name, v := range f.Fields {
+			if name != "Content-Type" {
+				fields[name] = v
+			}
+		}
+		d.Uploads = append(d.Uploads, uploadForm{Kind: k.kind, Label: k.label, URL: f.URL, Fields: fields,
+			Types: k.types, Accept: k.kind + "/*"})
+		d.FormOrigin = origin(f.URL)
+	}
+	d.MaxLabel = domain.SizeLabel(h.rec.MaxBytes())
+}
+
+// origin is the scheme and host of an upload form's URL, for the page's
+// Content-Security-Policy form-action.
+func origin(formURL string) string {
+	u, err := url.Parse(formURL)
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		return ""
+	}
+	return u.Scheme + "://" + u.Host
 }

@@ -2,6 +2,7 @@ package dynamotest
 
 import (
 	"context"
+	"fmt"
 	"sort"
 	"testing"
 	"time"
@@ -29,30 +30,38 @@ type Stream struct {
 // NewStream opens the stream of table (made by Table) from its trim horizon.
 func NewStream(t testing.TB, c *dynamodb.Client, table string) *Stream {
 	t.Helper()
-	ctx := context.Background()
-	dt, err := c.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(table)})
+	s, err := OpenStream(context.Background(), c, testenv.Endpoint(t, "DYNAMODB_ENDPOINT"), table)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return s
+}
+
+// OpenStream is NewStream outside a test (the benchmarks): the stream of
+// table on the DynamoDB Local at endpoint, from its trim horizon.
+func OpenStream(ctx context.Context, c *dynamodb.Client, endpoint, table string) (*Stream, error) {
+	dt, err := c.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(table)})
+	if err != nil {
+		return nil, err
+	}
 	if dt.Table.LatestStreamArn == nil {
-		t.Fatalf("table %s has no stream", table)
+		return nil, fmt.Errorf("table %s has no stream", table)
 	}
 	// The Streams API has no CRC32 check to turn off.
 	sc := dynamodbstreams.NewFromConfig(Config(), func(o *dynamodbstreams.Options) {
-		o.BaseEndpoint = aws.String(testenv.Endpoint(t, "DYNAMODB_ENDPOINT"))
+		o.BaseEndpoint = aws.String(endpoint)
 	})
-	return &Stream{sc: sc, arn: aws.ToString(dt.Table.LatestStreamArn), iters: map[string]*string{}}
+	return &Stream{sc: sc, arn: aws.ToString(dt.Table.LatestStreamArn), iters: map[string]*string{}}, nil
 }
 
 // ARN is the stream's ARN.
 func (s *Stream) ARN() string { return s.arn }
 
 // shards adds an iterator for every shard not seen yet.
-func (s *Stream) shards(t testing.TB, ctx context.Context) {
-	t.Helper()
+func (s *Stream) shards(ctx context.Context) error {
 	ds, err := s.sc.DescribeStream(ctx, &dynamodbstreams.DescribeStreamInput{StreamArn: aws.String(s.arn)})
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
 	for _, sh := range ds.StreamDescription.Shards {
 		id := aws.ToString(sh.ShardId)
@@ -63,10 +72,11 @@ func (s *Stream) shards(t testing.TB, ctx context.Context) {
 			StreamArn: aws.String(s.arn), ShardId: sh.ShardId, ShardIteratorType: streamtypes.ShardIteratorTypeTrimHorizon,
 		})
 		if err != nil {
-			t.Fatal(err)
+			return err
 		}
 		s.iters[id] = it.ShardIterator
 	}
+	return nil
 }
 
 // Read polls until at least min new records have arrived and one more read
@@ -74,11 +84,21 @@ func (s *Stream) shards(t testing.TB, ctx context.Context) {
 // the test after timeout.
 func (s *Stream) Read(t testing.TB, min int, timeout time.Duration) []events.DynamoDBEventRecord {
 	t.Helper()
-	ctx := context.Background()
+	recs, err := s.Next(context.Background(), min, timeout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return recs
+}
+
+// Next is Read outside a test: an error instead of a failure.
+func (s *Stream) Next(ctx context.Context, min int, timeout time.Duration) ([]events.DynamoDBEventRecord, error) {
 	var raw []streamtypes.Record
 	deadline := time.Now().Add(timeout)
 	for {
-		s.shards(t, ctx)
+		if err := s.shards(ctx); err != nil {
+			return nil, err
+		}
 		got := 0
 		for id, it := range s.iters {
 			if it == nil {
@@ -86,7 +106,7 @@ func (s *Stream) Read(t testing.TB, min int, timeout time.Duration) []events.Dyn
 			}
 			out, err := s.sc.GetRecords(ctx, &dynamodbstreams.GetRecordsInput{ShardIterator: it})
 			if err != nil {
-				t.Fatal(err)
+				return nil, err
 			}
 			raw = append(raw, out.Records...)
 			got += len(out.Records)
@@ -96,7 +116,7 @@ func (s *Stream) Read(t testing.TB, min int, timeout time.Duration) []events.Dyn
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("stream: %d records after %s, want at least %d", len(raw), timeout, min)
+			return nil, fmt.Errorf("stream: %d records after %s, want at least %d", len(raw), timeout, min)
 		}
 		if got == 0 {
 			time.Sleep(50 * time.Millisecond)
@@ -110,10 +130,10 @@ func (s *Stream) Read(t testing.TB, min int, timeout time.Duration) []events.Dyn
 	for i, r := range raw {
 		ev, err := dynamo.EventRecord(r)
 		if err != nil {
-			t.Fatal(err)
+			return nil, err
 		}
 		ev.EventSourceArn = s.arn
 		out[i] = ev
 	}
-	return out
+	return out, nil
 }

@@ -1,0 +1,235 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"mime"
+	"time"
+
+	"github.com/google/uuid"
+
+	"suapcds/shared/domain"
+)
+
+// Recording links' lifetimes (SPEC §6: short-lived).
+const (
+	UploadTTL   = 15 * time.Minute
+	DownloadTTL = 5 * time.Minute
+	// DefaultRecordingMaxBytes is the upload cap when none is configured.
+	DefaultRecordingMaxBytes int64 = 2 << 30
+)
+
+// UploadPolicy is what a pre-signed POST must enforce: the exact key, a
+// size range and a Content-Type prefix, until Expires.
+type UploadPolicy struct {
+	Key string
+	// ContentType is the declared type, sent as the form's Content-Type
+	// field; TypePrefix ("video/" or "audio/") is what the policy requires.
+	ContentType string
+	TypePrefix  string
+	MaxBytes    int64
+	Expires     time.Duration
+	// Redirect, when set, is where the storage sends the browser after a
+	// successful upload (success_action_redirect); else it answers 201.
+	Redirect string
+}
+
+// UploadForm is a pre-signed POST: the form's action URL and its fields
+// (the file goes last, as field "file").
+type UploadForm struct {
+	URL       string
+	Fields    map[string]string
+	Key       string
+	MaxBytes  int64
+	ExpiresAt time.Time
+}
+
+// ObjectInfo is what a HEAD of a recording object tells.
+type ObjectInfo struct {
+	Size        int64
+	ContentType string
+}
+
+// RecordingFiles is the object storage of the recordings (S3; MinIO in
+// tests; an in-process fake in the local run).
+type RecordingFiles interface {
+	// PresignUpload signs a POST policy for p.
+	PresignUpload(ctx context.Context, p UploadPolicy) (*UploadForm, error)
+	// PresignDownload signs a GET of key valid for ttl; filename names the
+	// download.
+	PresignDownload(ctx context.Context, key, filename string, ttl time.Duration) (string, error)
+	// Head describes key; domain.ErrNotFound when it does not exist.
+	Head(ctx context.Context, key string) (ObjectInfo, error)
+	// Delete removes key (no error when it is already gone).
+	Delete(ctx context.Context, key string) error
+}
+
+// Recordings runs the recording use cases (SPEC §6) on top of a Service.
+type Recordings struct {
+	svc      *Service
+	files    RecordingFiles
+	maxBytes int64
+	logger   *slog.Logger
+}
+
+// NewRecordings returns the recording use cases; maxBytes below 1 means
+// DefaultRecordingMaxBytes.
+func NewRecordings(svc *Service, files RecordingFiles, maxBytes int64, logger *slog.Logger) *Recordings {
+	if maxBytes < 1 {
+		maxBytes = DefaultRecordingMaxBytes
+	}
+	return &Recordings{svc: svc, files: files, maxBytes: maxBytes, logger: logger}
+}
+
+// MaxBytes is the configured upload cap.
+func (rc *Recordings) MaxBytes() int64 { return rc.maxBytes }
+
+// Upload gives the service a pre-signed POST for the recording of request
+// id: only a manager (or the signed link), only while the request waits for
+// its recording, only a video/* or audio/* file of at most MaxBytes, under a
+// key the server makes, for UploadTTL. redirect is optional (see
+// UploadPolicy).
+func (rc *Recordings) Upload(ctx context.Context, who domain.Principal, id, contentType, redirect string) (*UploadForm, error) {
+	r, err := rc.svc.managerRequest(ctx, who, id)
+	if err != nil {
+		return nil, err
+	}
+	if !r.ExpectsRecording() {
+		return nil, domain.ErrRecordingNotExpected
+	}
+	ct, err := domain.CheckRecordingType(contentType)
+	if err != nil {
+		return nil, err
+	}
+	p := UploadPolicy{
+		Key:         domain.RecordingKeyPrefix(r.ID) + uuid.NewString(),
+		ContentType: ct, TypePrefix: domain.RecordingKind(ct) + "/",
+		MaxBytes: rc.maxBytes, Expires: UploadTTL, Redirect: redirect,
+	}
+	f, err := rc.files.PresignUpload(ctx, p)
+	if err != nil {
+		return nil, fmt.Errorf("presign upload: %w", err)
+	}
+	return f, nil
+}
+
+// Download gives a pre-signed GET of request id's recording, valid for
+// DownloadTTL, to the pratica's office, its basin and the service (others:
+// not found), and writes the download to the history.
+func (rc *Recordings) Download(ctx context.Context, who domain.Principal, id string) (string, time.Time, error) {
+	r, err := rc.svc.visibleRequest(ctx, who, id)
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	f := r.RecordingFile
+	if f == nil {
+		return "", time.Time{}, domain.ErrRecordingNotFound
+	}
+	now := rc.svc.clock.Now()
+	url, err := rc.files.PresignDownload(ctx, f.Key, downloadName(r), DownloadTTL)
+	if err != nil {
+		return "", time.Time{}, fmt.Errorf("presign download: %w", err)
+	}
+	h := domain.NewHistory(r.PraticaID, who, domain.OpRecordingDownloaded,
+		"Videoconferenza del "+domain.FormatRome(r.Start)+" ("+f.ContentType+", "+domain.SizeLabel(f.Size)+")", now)
+	h.RequestID = r.ID
+	if err := rc.svc.store.AppendHistory(ctx, h); err != nil {
+		return "", time.Time{}, err
+	}
+	return url, now.Add(DownloadTTL), nil
+}
+
+// downloadName is the file name a download is saved as.
+func downloadName(r *domain.Request) string {
+	ext := map[string]string{"video/mp4": ".mp4", "video/webm": ".webm", "video/quicktime": ".mov",
+		"video/x-matroska": ".mkv", "audio/mpeg": ".mp3", "audio/mp4": ".m4a", "audio/ogg": ".ogg",
+		"audio/wav": ".wav", "audio/x-wav": ".wav", "audio/webm": ".weba"}[r.RecordingFile.ContentType]
+	return "registrazione-pratica-" + r.PraticaNumber + "-" + r.Start.Format("20060102") + ext
+}
+
+// Outcome is what became of an object that landed in the bucket.
+type Outcome string
+
+// Outcomes of Acquire.
+const (
+	// Acquired: the request is now EVASA with this recording.
+	Acquired Outcome = "acquired"
+	// AlreadyAcquired: a redelivery; the request holds this very object.
+	AlreadyAcquired Outcome = "already_acquired"
+	// Removed: the object was refused (see the reason) and deleted.
+	Removed Outcome = "removed"
+	// Gone: the object no longer exists (removed by an earlier delivery).
+	Gone Outcome = "gone"
+)
+
+// maxAcquireTries bounds the re-reads after a version conflict (the
+// request changed between read and write, e.g. a message).
+const maxAcquireTries = 3
+
+// Acquire handles an object created at key (the bucket's ObjectCreated
+// event): a video/* or audio/* object of at most MaxBytes, under the key
+// prefix of a request that waits for its recording, closes that request
+// (EVASA, history "Acquisizione registrazione", outbox state_changed which
+// notify mails as "registrazione disponibile"). Any other object never
+// closes a request: it is deleted and the reason returned. A second delivery
+// of the same event changes nothing.
+func (rc *Recordings) Acquire(ctx context.Context, key string) (Outcome, string, error) {
+	id := domain.RecordingRequestID(key)
+	if id == "" {
+		return rc.remove(ctx, key, "key_outside_recordings")
+	}
+	info, err := rc.files.Head(ctx, key)
+	if errors.Is(err, domain.ErrNotFound) {
+		return Gone, "", nil
+	}
+	if err != nil {
+		return "", "", fmt.Errorf("head %s: %w", key, err)
+	}
+	for try := 1; ; try++ {
+		r, err := rc.svc.store.GetRequest(ctx, id)
+		if errors.Is(err, domain.ErrNotFound) {
+			return rc.remove(ctx, key, "unknown_request")
+		}
+		if err != nil {
+			return "", "", err
+		}
+		if f := r.RecordingFile; f != nil && f.Key == key {
+			return AlreadyAcquired, "", nil
+		}
+		switch {
+		case !r.ExpectsRecording():
+			return rc.remove(ctx, key, "request_not_waiting:"+string(r.State))
+		case domain.RecordingKind(info.ContentType) == "":
+			return rc.remove(ctx, key, "wrong_type:"+info.ContentType)
+		case info.Size < 1 || info.Size > rc.maxBytes:
+			return rc.remove(ctx, key, fmt.Sprintf("wrong_size:%d", info.Size))
+		}
+		now := rc.svc.clock.Now()
+		from := r.State
+		ct, _, _ := mime.ParseMediaType(info.ContentType) // RecordingKind parsed it
+		if err := r.AcquireRecording(domain.RecordingFile{Key: key, Size: info.Size, ContentType: ct}, now); err != nil {
+			return "", "", err
+		}
+		h := domain.NewHistory(r.PraticaID, domain.System, domain.OpRecordingAcquired,
+			"Registrazione della videoconferenza del "+domain.FormatRome(r.Start)+" ("+ct+", "+domain.SizeLabel(info.Size)+")", now)
+		err = rc.svc.store.UpdateRequest(ctx, r, []domain.HistoryEntry{h}, changeEvent(r, from, now))
+		if errors.Is(err, domain.ErrConflict) && try < maxAcquireTries {
+			continue // changed meanwhile: judge it again as it now is
+		}
+		if err != nil {
+			return "", "", err
+		}
+		return Acquired, "", nil
+	}
+}
+
+// remove deletes a refused object and logs why.
+func (rc *Recordings) remove(ctx context.Context, key, reason string) (Outcome, string, error) {
+	if err := rc.files.Delete(ctx, key); err != nil {
+		return "", "", fmt.Errorf("delete refused recording %s (%s): %w", key, reason, err)
+	}
+	rc.logger.WarnContext(ctx, "recording refused and deleted", "key", key, "reason", reason)
+	return Removed, reason, nil
+}
