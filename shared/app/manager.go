@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"suapcds/shared/domain"
@@ -45,16 +44,20 @@ func (s *Service) Take(ctx context.Context, who domain.Principal, id string) (*d
 // the same transaction as the state change, so two accepted requests can
 // never hold one room at overlapping times.
 func (s *Service) Accept(ctx context.Context, who domain.Principal, id string, in domain.AcceptInput) (*domain.Request, error) {
-	r, err := s.managerRequest(ctx, who, id)
+	if who.Role != domain.RoleManager {
+		return nil, domain.ErrManagerOnly
+	}
+	if !domain.ValidID(id) {
+		return nil, domain.ErrNotFound
+	}
+	roomID := in.RoomID
+	if !domain.ValidID(roomID) {
+		roomID = "-" // no such room; the domain reports the field
+	}
+	// The request and the room in one read.
+	r, room, err := s.store.RequestAndRoom(ctx, id, roomID)
 	if err != nil {
 		return nil, err
-	}
-	var room *domain.Room
-	if domain.ValidID(in.RoomID) {
-		room, err = s.store.GetRoom(ctx, in.RoomID)
-		if err != nil && !errors.Is(err, domain.ErrNotFound) {
-			return nil, err
-		}
 	}
 	now := s.clock.Now()
 	from := r.State

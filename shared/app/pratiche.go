@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"errors"
 	"strings"
 
 	"suapcds/shared/domain"
@@ -28,29 +27,24 @@ func (s *Service) RegisterPratica(ctx context.Context, who domain.Principal, id 
 	if err := cand.Validate(); err != nil {
 		return nil, false, err
 	}
-	office, err := s.store.GetOffice(ctx, in.OfficeID)
-	if errors.Is(err, domain.ErrNotFound) {
-		return nil, false, errUnknownOffice
-	}
+	cur, office, err := s.store.PraticaAndOffice(ctx, id, in.OfficeID)
 	if err != nil {
 		return nil, false, err
+	}
+	if office == nil {
+		return nil, false, errUnknownOffice
 	}
 	if !who.CanActOn(office.ID, office.BasinID) {
 		return nil, false, domain.ErrForbidden
 	}
 	cand.BasinID = office.BasinID
 	now := s.clock.Now()
-
-	cur, err := s.store.GetPratica(ctx, id)
-	switch {
-	case errors.Is(err, domain.ErrNotFound):
+	if cur == nil {
 		h := domain.NewHistory(id, who, domain.OpPraticaRegistered, "", now)
 		if err := s.store.SavePratica(ctx, cand, h); err != nil {
 			return nil, false, err
 		}
 		return cand, true, nil
-	case err != nil:
-		return nil, false, err
 	}
 	if !who.CanActOn(cur.OfficeID, cur.BasinID) {
 		return nil, false, domain.ErrNotFound

@@ -17,11 +17,7 @@ func (s *Service) CreateRequest(ctx context.Context, who domain.Principal, id st
 	if err := operatorOnly(who); err != nil {
 		return nil, err
 	}
-	p, err := s.visiblePratica(ctx, who, id, false)
-	if err != nil {
-		return nil, err
-	}
-	office, err := s.store.GetOffice(ctx, p.OfficeID)
+	p, office, err := s.praticaWithOffice(ctx, who, id)
 	if err != nil {
 		return nil, err
 	}
@@ -47,17 +43,44 @@ func (s *Service) CreateRequest(ctx context.Context, who domain.Principal, id st
 	return r, nil
 }
 
+// praticaWithOffice loads a pratica the operator may act on and its office.
+// A SUAP operator's office is known from the claims, so both come in one
+// read; a basin operator's needs the pratica first.
+func (s *Service) praticaWithOffice(ctx context.Context, who domain.Principal, id string) (*domain.Pratica, *domain.Office, error) {
+	if !domain.ValidID(id) {
+		return nil, nil, domain.ErrNotFound
+	}
+	if who.Role == domain.RoleSuapOperator {
+		p, office, err := s.store.PraticaAndOffice(ctx, id, who.OfficeID)
+		if err != nil {
+			return nil, nil, err
+		}
+		if p == nil || !who.CanActOn(p.OfficeID, p.BasinID) {
+			return nil, nil, domain.ErrNotFound
+		}
+		if office == nil {
+			return nil, nil, errUnknownOffice
+		}
+		return p, office, nil
+	}
+	p, err := s.visiblePratica(ctx, who, id, false)
+	if err != nil {
+		return nil, nil, err
+	}
+	office, err := s.store.GetOffice(ctx, p.OfficeID)
+	if err != nil {
+		return nil, nil, err
+	}
+	return p, office, nil
+}
+
 // LastRequestDay is the last day a request for a meeting at start can be
 // sent from the office, for the form's hint.
 func (s *Service) LastRequestDay(ctx context.Context, who domain.Principal, id string, start time.Time) (workdays.Date, error) {
 	if err := operatorOnly(who); err != nil {
 		return workdays.Date{}, err
 	}
-	p, err := s.visiblePratica(ctx, who, id, false)
-	if err != nil {
-		return workdays.Date{}, err
-	}
-	office, err := s.store.GetOffice(ctx, p.OfficeID)
+	_, office, err := s.praticaWithOffice(ctx, who, id)
 	if err != nil {
 		return workdays.Date{}, err
 	}
@@ -103,13 +126,18 @@ const maxPrevious = 20
 
 // Request returns the detail of request id.
 func (s *Service) Request(ctx context.Context, who domain.Principal, id string) (*RequestDetail, error) {
-	r, err := s.visibleRequest(ctx, who, id)
+	if who.Role == domain.RoleAdmin {
+		return nil, domain.ErrForbidden
+	}
+	if !domain.ValidID(id) {
+		return nil, domain.ErrNotFound
+	}
+	r, msgs, err := s.store.RequestThread(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	msgs, err := s.store.Messages(ctx, id)
-	if err != nil {
-		return nil, err
+	if !who.CanSeeRequest(r) {
+		return nil, domain.ErrNotFound
 	}
 	all, err := s.store.PraticaRequests(ctx, r.PraticaID, maxPrevious+1)
 	if err != nil {

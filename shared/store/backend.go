@@ -82,6 +82,9 @@ type QueryResult struct {
 type Backend interface {
 	// Get returns the item with key k, or nil when there is none.
 	Get(ctx context.Context, k Key) (Item, error)
+	// GetMany reads up to 100 distinct keys at once (strongly consistent):
+	// the items in the order of keys, nil where there is none.
+	GetMany(ctx context.Context, keys []Key) ([]Item, error)
 	// Transact applies every write or none. A failed condition returns that
 	// write's Cond.Fail (domain.ErrConflict when nil).
 	Transact(ctx context.Context, writes []Write) error

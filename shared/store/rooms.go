@@ -13,6 +13,9 @@ import (
 type Rooms interface {
 	PutRoom(ctx context.Context, r domain.Room) error
 	GetRoom(ctx context.Context, id string) (*domain.Room, error)
+	// RequestAndRoom reads a request (domain.ErrNotFound when missing) and a
+	// room (nil when missing) in one call.
+	RequestAndRoom(ctx context.Context, requestID, roomID string) (*domain.Request, *domain.Room, error)
 	// ListRooms returns every room, by id.
 	ListRooms(ctx context.Context) ([]domain.Room, error)
 	// SlotHolders returns, for each slot of room that is booked within
@@ -99,6 +102,26 @@ func (s *Repo) GetRoom(ctx context.Context, id string) (*domain.Room, error) {
 	}
 	r, err := roomFrom(it)
 	return &r, err
+}
+
+// RequestAndRoom reads both items with one GetMany.
+func (s *Repo) RequestAndRoom(ctx context.Context, requestID, roomID string) (*domain.Request, *domain.Room, error) {
+	its, err := s.b.GetMany(ctx, []Key{{requestPK(requestID), skMeta}, {roomsPK, skRoomPrefix + roomID}})
+	if err != nil {
+		return nil, nil, err
+	}
+	if its[0] == nil {
+		return nil, nil, domain.ErrNotFound
+	}
+	r, err := requestFrom(its[0])
+	if err != nil {
+		return nil, nil, err
+	}
+	if its[1] == nil {
+		return r, nil, nil
+	}
+	room, err := roomFrom(its[1])
+	return r, &room, err
 }
 
 // maxRooms bounds the room list (the service has a handful).

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/google/uuid"
 
 	"suapcds/shared/domain"
@@ -23,6 +24,9 @@ type Store interface {
 	// its history entries. On success p.Version is the stored version.
 	SavePratica(ctx context.Context, p *domain.Pratica, hist ...domain.HistoryEntry) error
 	GetPratica(ctx context.Context, id string) (*domain.Pratica, error)
+	// PraticaAndOffice reads a pratica and an office in one call; either is
+	// nil when it does not exist.
+	PraticaAndOffice(ctx context.Context, praticaID, officeID string) (*domain.Pratica, *domain.Office, error)
 
 	// CreateRequest stores a new request (assigning its ID when empty), takes
 	// the pratica's one-live-request lock, and writes hist and events. It
@@ -36,6 +40,9 @@ type Store interface {
 	GetRequest(ctx context.Context, id string) (*domain.Request, error)
 	// Messages returns a request's thread, oldest first.
 	Messages(ctx context.Context, requestID string) ([]domain.Message, error)
+	// RequestThread returns a request and its thread with one Query on the
+	// request's partition (META sorts before MSG#), or domain.ErrNotFound.
+	RequestThread(ctx context.Context, id string) (*domain.Request, []domain.Message, error)
 	// PraticaRequests returns a pratica's requests, newest first.
 	PraticaRequests(ctx context.Context, praticaID string, limit int) ([]domain.Request, error)
 	// ListRequests returns one page of the Videoconferenza list.
@@ -194,6 +201,27 @@ func (s *Repo) SavePratica(ctx context.Context, p *domain.Pratica, hist ...domai
 	}
 	p.Version = next.Version
 	return nil
+}
+
+// PraticaAndOffice reads both items with one GetMany.
+func (s *Repo) PraticaAndOffice(ctx context.Context, praticaID, officeID string) (*domain.Pratica, *domain.Office, error) {
+	its, err := s.b.GetMany(ctx, []Key{{praticaPK(praticaID), skMeta}, {officePK(officeID), skMeta}})
+	if err != nil {
+		return nil, nil, err
+	}
+	var p *domain.Pratica
+	var o *domain.Office
+	if its[0] != nil {
+		if p, err = praticaFrom(its[0]); err != nil {
+			return nil, nil, err
+		}
+	}
+	if its[1] != nil {
+		if o, err = officeFrom(its[1]); err != nil {
+			return nil, nil, err
+		}
+	}
+	return p, o, nil
 }
 
 // GetPratica returns a pratica, or domain.ErrNotFound.
@@ -391,6 +419,44 @@ func (s *Repo) Messages(ctx context.Context, requestID string) ([]domain.Message
 		}
 		q.Start = keyOf(res.Items[len(res.Items)-1], "")
 	}
+}
+
+// RequestThread reads the request's partition: the request, then its
+// messages in order.
+func (s *Repo) RequestThread(ctx context.Context, id string) (*domain.Request, []domain.Message, error) {
+	var r *domain.Request
+	var msgs []domain.Message
+	q := Query{PK: requestPK(id), Limit: MaxPageSize + 1}
+	for {
+		res, err := s.query(ctx, q)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, it := range res.Items {
+			t, _ := it[AttrType].(*types.AttributeValueMemberS)
+			switch {
+			case t == nil:
+			case t.Value == TypeRequest:
+				if r, err = requestFrom(it); err != nil {
+					return nil, nil, err
+				}
+			case t.Value == TypeMessage:
+				m, err := messageFrom(it)
+				if err != nil {
+					return nil, nil, err
+				}
+				msgs = append(msgs, m)
+			}
+		}
+		if len(res.Items) < q.Limit {
+			break
+		}
+		q.Start = keyOf(res.Items[len(res.Items)-1], "")
+	}
+	if r == nil {
+		return nil, nil, domain.ErrNotFound
+	}
+	return r, msgs, nil
 }
 
 // PraticaRequests returns up to limit of a pratica's requests, newest first.

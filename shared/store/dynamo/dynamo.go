@@ -24,6 +24,7 @@ type API interface {
 	GetItem(ctx context.Context, in *dynamodb.GetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
 	TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, opts ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
 	Query(ctx context.Context, in *dynamodb.QueryInput, opts ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
+	BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error)
 }
 
 // Backend is a store.Backend on one DynamoDB table.
@@ -68,6 +69,49 @@ func (b *Backend) Get(ctx context.Context, k store.Key) (store.Item, error) {
 		return nil, nil
 	}
 	return out.Item, nil
+}
+
+// GetMany reads keys with BatchGetItem (strongly consistent), retrying the
+// unprocessed ones, and returns the items in the order of keys.
+func (b *Backend) GetMany(ctx context.Context, keys []store.Key) ([]store.Item, error) {
+	if len(keys) == 0 || len(keys) > 100 {
+		return nil, fmt.Errorf("dynamo: GetMany takes 1 to 100 keys, not %d", len(keys))
+	}
+	req := make([]map[string]types.AttributeValue, len(keys))
+	for i, k := range keys {
+		req[i] = keyItem(k)
+	}
+	found := map[store.Key]store.Item{}
+	pending := map[string]types.KeysAndAttributes{*b.table: {Keys: req, ConsistentRead: aws.Bool(true)}}
+	for attempt := 0; len(pending) > 0; attempt++ {
+		if attempt > 8 {
+			return nil, errors.New("dynamo: BatchGetItem kept returning unprocessed keys")
+		}
+		if attempt > 0 {
+			select {
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			case <-time.After(time.Duration(10<<attempt) * time.Millisecond):
+			}
+		}
+		out, err := b.api.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: pending})
+		if err != nil {
+			return nil, fmt.Errorf("dynamo: batch get: %w", err)
+		}
+		for _, it := range out.Responses[*b.table] {
+			pk, _ := it[store.AttrPK].(*types.AttributeValueMemberS)
+			sk, _ := it[store.AttrSK].(*types.AttributeValueMemberS)
+			if pk != nil && sk != nil {
+				found[store.Key{PK: pk.Value, SK: sk.Value}] = it
+			}
+		}
+		pending = out.UnprocessedKeys
+	}
+	items := make([]store.Item, len(keys))
+	for i, k := range keys {
+		items[i] = found[k]
+	}
+	return items, nil
 }
 
 func keyItem(k store.Key) store.Item {

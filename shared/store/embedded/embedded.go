@@ -140,6 +140,23 @@ func (b *Backend) Get(_ context.Context, k store.Key) (store.Item, error) {
 	return it, err
 }
 
+// GetMany returns the items with keys, in order, nil where missing, from
+// one consistent view.
+func (b *Backend) GetMany(_ context.Context, keys []store.Key) ([]store.Item, error) {
+	out := make([]store.Item, len(keys))
+	err := b.db.View(func(tx *bolt.Tx) error {
+		for i, k := range keys {
+			it, err := getItem(tx, k)
+			if err != nil {
+				return err
+			}
+			out[i] = it
+		}
+		return nil
+	})
+	return out, err
+}
+
 func keyOfWrite(w store.Write) (store.Key, error) {
 	switch {
 	case w.Put != nil:

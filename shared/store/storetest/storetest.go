@@ -146,6 +146,7 @@ func Run(t *testing.T, nb NewBackend) {
 		{"ListDateRange", testDateRange},
 		{"ListFilters", testFilters},
 		{"Cursors", testCursors},
+		{"ReadTwoAtOnce", testReadTwo},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, newEnv(t, nb)) })
@@ -305,6 +306,21 @@ func testThread(t *testing.T, e *env) {
 		if m.Seq != i+1 || m.Subject != fmt.Sprintf("messaggio %d", i+1) || m.StateAtSend != domain.StateOpen {
 			t.Errorf("message %d: %+v", i, m)
 		}
+	}
+	// The request and its thread in one read.
+	got, thread, err := e.repo.RequestThread(e.ctx, r.ID)
+	if err != nil || got.ID != r.ID || got.MessageCount != 12 || len(thread) != 12 || thread[11].Seq != 12 {
+		t.Errorf("RequestThread: %v, %d messages, err %v", got, len(thread), err)
+	}
+	e.count.reset()
+	if _, _, err := e.repo.RequestThread(e.ctx, r.ID); err != nil {
+		t.Fatal(err)
+	}
+	if q, _, _ := e.count.reset(); q != 1 {
+		t.Errorf("RequestThread took %d queries, want 1", q)
+	}
+	if _, _, err := e.repo.RequestThread(e.ctx, "missing"); !errors.Is(err, domain.ErrNotFound) {
+		t.Errorf("RequestThread of a missing request: %v", err)
 	}
 	// A message written against a stale copy of the request is refused.
 	stale, _ := e.repo.GetRequest(e.ctx, r.ID)
@@ -753,4 +769,40 @@ func (e *env) fillFrom(offset, n, workers int) []*domain.Request {
 	// fill numbers from 0; shift the pratica ids and times by offset.
 	shifted := &env{t: e.t, ctx: e.ctx, repo: e.repo, count: e.count, base: e.base.Add(time.Duration(offset) * time.Minute)}
 	return shifted.fillPrefixed(fmt.Sprintf("B%d-", offset), n, workers)
+}
+
+func testReadTwo(t *testing.T, e *env) {
+	o := domain.Office{ID: "suap-africo", Name: "Suap Comune Africo", Email: "suap@comune.africo.rc.it"}
+	if err := e.repo.PutOffice(e.ctx, o); err != nil {
+		t.Fatal(err)
+	}
+	p := e.pratica("P1", "suap-africo", "")
+	gp, go_, err := e.repo.PraticaAndOffice(e.ctx, "P1", "suap-africo")
+	if err != nil || gp == nil || gp.ID != p.ID || go_ == nil || go_.Email != o.Email {
+		t.Errorf("both present: %+v %+v %v", gp, go_, err)
+	}
+	gp, go_, err = e.repo.PraticaAndOffice(e.ctx, "P404", "suap-africo")
+	if err != nil || gp != nil || go_ == nil {
+		t.Errorf("missing pratica: %+v %+v %v", gp, go_, err)
+	}
+	gp, go_, err = e.repo.PraticaAndOffice(e.ctx, "P1", "nessuno")
+	if err != nil || gp == nil || go_ != nil {
+		t.Errorf("missing office: %+v %+v %v", gp, go_, err)
+	}
+	r := e.request(p, e.base, "due letture")
+	e.mustCreate(r)
+	room := domain.Room{ID: "sala-1", Name: "Sala 1", Active: true}
+	if err := e.repo.PutRoom(e.ctx, room); err != nil {
+		t.Fatal(err)
+	}
+	gr, groom, err := e.repo.RequestAndRoom(e.ctx, r.ID, "sala-1")
+	if err != nil || gr.ID != r.ID || groom == nil || *groom != room {
+		t.Errorf("request and room: %+v %+v %v", gr, groom, err)
+	}
+	if _, groom, err = e.repo.RequestAndRoom(e.ctx, r.ID, "sala-9"); err != nil || groom != nil {
+		t.Errorf("missing room: %+v %v", groom, err)
+	}
+	if _, _, err = e.repo.RequestAndRoom(e.ctx, "missing", "sala-1"); !errors.Is(err, domain.ErrNotFound) {
+		t.Errorf("missing request: %v", err)
+	}
 }
