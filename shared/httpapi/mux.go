@@ -3,7 +3,6 @@ package httpapi
 import (
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 
 	"suapcds/shared/domain"
 )
@@ -49,17 +48,28 @@ func (m *Mux) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	// No route matched: let the ServeMux decide between 404 and 405 (and the
 	// Allow header), then answer in problem+json.
-	rec := httptest.NewRecorder()
+	rec := &discard{header: http.Header{}, code: http.StatusOK}
 	h.ServeHTTP(rec, r)
-	if allow := rec.Header().Get("Allow"); allow != "" {
+	if allow := rec.header.Get("Allow"); allow != "" {
 		w.Header().Set("Allow", allow)
 	}
-	if rec.Code == http.StatusMethodNotAllowed {
+	if rec.code == http.StatusMethodNotAllowed {
 		WriteProblem(w, r, http.StatusMethodNotAllowed, errNoMethod)
 		return
 	}
 	WriteProblem(w, r, http.StatusNotFound, errNoRoute)
 }
+
+// discard keeps the status and headers of the ServeMux's own error answer
+// and drops its text body (net/http/httptest would do, at 60 KiB of binary).
+type discard struct {
+	header http.Header
+	code   int
+}
+
+func (d *discard) Header() http.Header         { return d.header }
+func (d *discard) Write(b []byte) (int, error) { return len(b), nil }
+func (d *discard) WriteHeader(code int)        { d.code = code }
 
 // ServeHTTP serves the request.
 func (m *Mux) ServeHTTP(w http.ResponseWriter, r *http.Request) { m.h.ServeHTTP(w, r) }
