@@ -18,6 +18,9 @@ type fixture struct {
 	pratica, request string
 	// fresh is a pratica with no request yet, for creating one.
 	fresh string
+	// conference and session are a conference of pratica and its
+	// convened session.
+	conference, session string
 }
 
 func (e *env) fixture(office string) fixture {
@@ -28,6 +31,16 @@ func (e *env) fixture(office string) fixture {
 	}
 	f := fixture{pratica: e.pratica(owner, office, domain.ProcOrdinario), fresh: e.pratica(owner, office, domain.ProcOrdinario)}
 	f.request = e.request(owner, f.pratica)
+	f.conference = e.conference(owner, f.pratica, map[string]any{"type": "simultanea_sincrona", "startDate": "2026-03-09"}).ID
+	in := convene(wednesday, "vvf-rc")
+	in["place"] = "Sala riunioni"
+	res := e.api.Do("POST", "/pratiche/"+f.pratica+"/conferences/"+f.conference+"/sessions", &owner, in)
+	if res.Status != http.StatusCreated {
+		e.t.Fatalf("convene the fixture's session: %d %s", res.Status, res.Body)
+	}
+	var s struct{ ID string }
+	res.JSON(e.t, &s)
+	f.session = s.ID
 	return f
 }
 
@@ -87,6 +100,32 @@ var endpoints = []endpoint{
 		office := strings.SplitN(f.pratica, "-p", 2)[0]
 		return do(e, "GET", "/booking-requests?office="+office, who, nil)
 	}},
+	{"GET bodies", false, func(e *env, _ fixture, who *domain.Principal) (int, []byte) {
+		return do(e, "GET", "/bodies", who, nil)
+	}},
+	{"PUT body", true, func(e *env, _ fixture, who *domain.Principal) (int, []byte) {
+		return do(e, "PUT", "/bodies/vvf-rc", who, map[string]any{"name": "Vigili del Fuoco - Comando di Reggio Calabria", "pec": "com.rc@cert.vigilfuoco.it"})
+	}},
+	{"POST conference", true, func(e *env, f fixture, who *domain.Principal) (int, []byte) {
+		return do(e, "POST", "/pratiche/"+f.pratica+"/conferences", who, map[string]any{"type": "decisoria_semplificata", "startDate": "2026-03-09"})
+	}},
+	{"GET conferences", false, func(e *env, f fixture, who *domain.Principal) (int, []byte) {
+		return do(e, "GET", "/pratiche/"+f.pratica+"/conferences", who, nil)
+	}},
+	{"POST session", true, func(e *env, f fixture, who *domain.Principal) (int, []byte) {
+		in := convene(wednesday.Add(24*time.Hour), "asp-rc", "comune-africo")
+		in["place"] = "Sala riunioni"
+		return do(e, "POST", "/pratiche/"+f.pratica+"/conferences/"+f.conference+"/sessions", who, in)
+	}},
+	{"GET sessions", false, func(e *env, f fixture, who *domain.Principal) (int, []byte) {
+		return do(e, "GET", "/pratiche/"+f.pratica+"/conferences/"+f.conference+"/sessions", who, nil)
+	}},
+	{"GET document", false, func(e *env, f fixture, who *domain.Principal) (int, []byte) {
+		return do(e, "GET", "/pratiche/"+f.pratica+"/conferences/"+f.conference+"/documents/indizione-sincrona", who, nil)
+	}},
+	{"POST session state", true, func(e *env, f fixture, who *domain.Principal) (int, []byte) {
+		return do(e, "POST", "/pratiche/"+f.pratica+"/conferences/"+f.conference+"/sessions/"+f.session+"/state", who, map[string]any{"state": "ANNULLATA"})
+	}},
 }
 
 // want is the expected status of every cell: endpoint → role → [own, other].
@@ -103,6 +142,15 @@ var want = map[string]map[domain.Role][2]int{
 	"GET booking-request":          {domain.RoleSuapOperator: {200, 404}, domain.RoleBasinOperator: {200, 404}, domain.RoleManager: {200, 200}, domain.RoleAdmin: {403, 403}},
 	"POST message":                 {domain.RoleSuapOperator: {201, 404}, domain.RoleBasinOperator: {201, 404}, domain.RoleManager: {201, 201}, domain.RoleAdmin: {403, 403}},
 	"GET list":                     {domain.RoleSuapOperator: {200, 200}, domain.RoleBasinOperator: {200, 200}, domain.RoleManager: {200, 200}, domain.RoleAdmin: {403, 403}},
+	// The bodies directory is regional: own and other office alike.
+	"GET bodies":         {domain.RoleSuapOperator: {200, 200}, domain.RoleBasinOperator: {200, 200}, domain.RoleManager: {403, 403}, domain.RoleAdmin: {200, 200}},
+	"PUT body":           {domain.RoleSuapOperator: {403, 403}, domain.RoleBasinOperator: {403, 403}, domain.RoleManager: {403, 403}, domain.RoleAdmin: {200, 200}},
+	"POST conference":    {domain.RoleSuapOperator: {201, 404}, domain.RoleBasinOperator: {201, 404}, domain.RoleManager: {403, 403}, domain.RoleAdmin: {403, 403}},
+	"GET conferences":    {domain.RoleSuapOperator: {200, 404}, domain.RoleBasinOperator: {200, 404}, domain.RoleManager: {200, 200}, domain.RoleAdmin: {403, 403}},
+	"POST session":       {domain.RoleSuapOperator: {201, 404}, domain.RoleBasinOperator: {201, 404}, domain.RoleManager: {403, 403}, domain.RoleAdmin: {403, 403}},
+	"GET sessions":       {domain.RoleSuapOperator: {200, 404}, domain.RoleBasinOperator: {200, 404}, domain.RoleManager: {200, 200}, domain.RoleAdmin: {403, 403}},
+	"GET document":       {domain.RoleSuapOperator: {200, 404}, domain.RoleBasinOperator: {200, 404}, domain.RoleManager: {403, 403}, domain.RoleAdmin: {403, 403}},
+	"POST session state": {domain.RoleSuapOperator: {200, 404}, domain.RoleBasinOperator: {200, 404}, domain.RoleManager: {403, 403}, domain.RoleAdmin: {403, 403}},
 }
 
 // TestAuthorizationMatrix: every endpoint × every role × own/other office,
@@ -110,6 +158,7 @@ var want = map[string]map[domain.Role][2]int{
 // office's requests only to the service. Unauthenticated calls get 401.
 func TestAuthorizationMatrix(t *testing.T) {
 	e := newEnv(t)
+	e.bodies()
 	principals := map[domain.Role]domain.Principal{
 		domain.RoleSuapOperator: suapAfrico, domain.RoleBasinOperator: basinLocride,
 		domain.RoleManager: manager, domain.RoleAdmin: admin,

@@ -13,6 +13,8 @@ import (
 
 	"suapcds/shared/clock"
 	"suapcds/shared/domain"
+	"suapcds/shared/store"
+	"suapcds/shared/workdays"
 )
 
 // TestSamplesThroughHandlers replays every API Gateway v2 sample in events/
@@ -72,4 +74,39 @@ func TestSamplesThroughHandlers(t *testing.T) {
 	replay("bookings-communications", 200)
 	replay("bookings-list-requests", 200)
 	replay("cdscheck-history", 200)
+
+	// The conferences: the directory, a conference, and the samples' fixed
+	// conference and session (their ids are the server's otherwise). The
+	// sample's request is accepted, so its meeting fills the session's place.
+	e.finish(fixed.ID, domain.Accept)
+	replay("cdscheck-put-body", 201)
+	replay("cdscheck-list-bodies", 200)
+	replay("cdscheck-create-conference", 201)
+	conf := &domain.Conference{ID: sampleConference, PraticaID: p.ID, Type: domain.CDSSimultaneaSincrona,
+		StartDate: workdays.NewDate(2027, time.March, 1), CreatedAt: e.clock.Now(), CreatedBy: suapAfrico.UserID}
+	if err := e.store.CreateConference(e.ctx, conf, domain.NewHistory(p.ID, suapAfrico, domain.OpConferenceCreated, "", e.clock.Now())); err != nil {
+		t.Fatal(err)
+	}
+	replay("cdscheck-list-conferences", 200)
+	replay("cdscheck-conference-document", 200)
+	replay("cdscheck-convene-session", 201)
+	if conf, err = e.store.GetConference(e.ctx, p.ID, sampleConference); err != nil {
+		t.Fatal(err)
+	}
+	next := *conf
+	next.SessionCount++
+	x := &domain.Session{ID: sampleSession, PraticaID: p.ID, ConferenceID: conf.ID, Seq: next.SessionCount,
+		Start: time.Date(2027, time.March, 18, 10, 0, 0, 0, clock.Rome), Place: "Sala consiliare", State: domain.SessionConvened,
+		ConvocationFileKey: "cds/pratica-456/convocazione-seduta-2.pdf", CreatedAt: e.clock.Now(), UpdatedAt: e.clock.Now()}
+	if err := e.store.ConveneSession(e.ctx, store.ConveneChange{Session: x, Conference: &next}); err != nil {
+		t.Fatal(err)
+	}
+	replay("cdscheck-list-sessions", 200)
+	replay("cdscheck-session-state", 200)
 }
+
+// The conference and session the conference samples name.
+const (
+	sampleConference = "0193f1c2-7d3e-7a10-9c4b-5e6f7a8b9c0d"
+	sampleSession    = "0193f1c2-8e4f-7b21-8d5c-6f7a8b9c0d1e"
+)

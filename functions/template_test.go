@@ -76,23 +76,29 @@ var bodilessPosts = []string{
 // decodes it into; the samples' bodies must decode into it as the handler
 // would (no unknown fields).
 var routeBodies = map[string]func() any{
-	"PUT /pratiche/{praticaId}":                           func() any { return new(api.PraticaBody) },
-	"POST /pratiche/{praticaId}/cds-check":                func() any { return new(api.CDSCheckBody) },
-	"POST /pratiche/{praticaId}/verifications":            func() any { return new(api.VerificationsBody) },
-	"POST /pratiche/{praticaId}/booking-requests":         func() any { return new(api.NewRequestBody) },
-	"POST /booking-requests/{requestId}/messages":         func() any { return new(api.MessageBody) },
-	"POST /booking-requests/{requestId}/accept":           func() any { return new(api.AcceptBody) },
-	"POST /booking-requests/{requestId}/decline":          func() any { return new(api.DeclineBody) },
-	"POST /booking-requests/{requestId}/cancel":           func() any { return new(api.DeclineBody) },
-	"PUT /rooms/{roomId}":                                 func() any { return new(api.RoomBody) },
-	"POST /booking-requests/{requestId}/recording-upload": func() any { return new(api.RecordingUploadBody) },
+	"PUT /pratiche/{praticaId}":                                                        func() any { return new(api.PraticaBody) },
+	"POST /pratiche/{praticaId}/cds-check":                                             func() any { return new(api.CDSCheckBody) },
+	"POST /pratiche/{praticaId}/verifications":                                         func() any { return new(api.VerificationsBody) },
+	"POST /pratiche/{praticaId}/booking-requests":                                      func() any { return new(api.NewRequestBody) },
+	"POST /booking-requests/{requestId}/messages":                                      func() any { return new(api.MessageBody) },
+	"POST /booking-requests/{requestId}/accept":                                        func() any { return new(api.AcceptBody) },
+	"POST /booking-requests/{requestId}/decline":                                       func() any { return new(api.DeclineBody) },
+	"POST /booking-requests/{requestId}/cancel":                                        func() any { return new(api.DeclineBody) },
+	"PUT /rooms/{roomId}":                                                              func() any { return new(api.RoomBody) },
+	"POST /booking-requests/{requestId}/recording-upload":                              func() any { return new(api.RecordingUploadBody) },
+	"PUT /bodies/{bodyId}":                                                             func() any { return new(api.DirectoryBody) },
+	"POST /pratiche/{praticaId}/conferences":                                           func() any { return new(api.NewConferenceBody) },
+	"POST /pratiche/{praticaId}/conferences/{conferenceId}/sessions":                   func() any { return new(api.ConveneBody) },
+	"POST /pratiche/{praticaId}/conferences/{conferenceId}/sessions/{sessionId}/state": func() any { return new(api.SessionStateBody) },
 }
 
 // allowedDynamoActions are the only DynamoDB actions a function may have:
-// what the store does (GetItem, Query, and TransactWriteItems, which is
-// authorised by the per-item actions of its Put, Delete and ConditionCheck).
+// what the store does (GetItem, BatchGetItem for GetMany, Query, and
+// TransactWriteItems, which is authorised by the per-item actions of its
+// Put, Delete and ConditionCheck).
 // No Scan. Adding one here is a deliberate change of the store's contract.
 var allowedDynamoActions = []string{
+	"dynamodb:BatchGetItem",
 	"dynamodb:ConditionCheckItem",
 	"dynamodb:DeleteItem",
 	"dynamodb:GetItem",

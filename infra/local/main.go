@@ -498,7 +498,7 @@ func printBanner(out io.Writer, b banner) {
 	p("  pages       %s/_local/  (sign-in links, tokens, outbox mail, OpenAPI)", b.base)
 	p("  data        %s  (%s)", b.dataDir, b.where)
 	if b.seeded > 0 {
-		p("  demo data   %d items added (offices Africo and Bianco in Bacino Locride, Acquaro outside; pratiche; rooms)", b.seeded)
+		p("  demo data   %d items added (offices Africo and Bianco in Bacino Locride, Acquaro outside; pratiche; rooms; bodies of the directory)", b.seeded)
 	}
 	if b.feed {
 		p("  mail        %s", b.mail)

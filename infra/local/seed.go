@@ -131,7 +131,46 @@ func seed(ctx context.Context, st *store.Repo, svc *app.Service) (added int, err
 		added++
 	}
 	n, err := seedRooms(ctx, st)
+	if added += n; err != nil {
+		return added, err
+	}
+	n, err = seedBodies(ctx, st)
 	return added + n, err
+}
+
+// demoBodies are the directory's third-party bodies, the ones the demo
+// pratiche involve (addresses of the example domain: nothing is mailed).
+var demoBodies = []domain.Body{
+	{ID: "comune-africo", Name: "Comune di Africo", PEC: "protocollo.comune.africo@pec.example.it"},
+	{ID: "comune-bianco", Name: "Comune di Bianco", PEC: "protocollo.comune.bianco@pec.example.it"},
+	{ID: "comune-acquaro", Name: "Comune di Acquaro", PEC: "protocollo.comune.acquaro@pec.example.it"},
+	{ID: "provincia-rc", Name: "Città metropolitana di Reggio Calabria", PEC: "protocollo@pec.cittametropolitana.rc.example.it"},
+	{ID: "vvf-rc", Name: "Vigili del Fuoco - Comando di Reggio Calabria", PEC: "com.reggiocalabria@cert.vigilfuoco.example.it"},
+	{ID: "vvf-vv", Name: "Vigili del Fuoco - Comando di Vibo Valentia", PEC: "com.vibovalentia@cert.vigilfuoco.example.it"},
+	{ID: "asp-rc", Name: "ASP Reggio Calabria", Email: "protocollo@asp.rc.example.it"},
+	{ID: "asp-vv", Name: "ASP Vibo Valentia", Email: "protocollo@asp.vv.example.it"},
+}
+
+// seedBodies adds the directory's bodies that are missing.
+func seedBodies(ctx context.Context, st *store.Repo) (added int, err error) {
+	ids := make([]string, len(demoBodies))
+	for i, b := range demoBodies {
+		ids[i] = b.ID
+	}
+	have, err := st.GetBodies(ctx, ids)
+	if err != nil {
+		return 0, fmt.Errorf("bodies: %w", err)
+	}
+	for i, b := range demoBodies {
+		if have[i] != nil {
+			continue
+		}
+		if err := st.PutBody(ctx, &b); err != nil {
+			return added, fmt.Errorf("body %s: %w", b.ID, err)
+		}
+		added++
+	}
+	return added, nil
 }
 
 // demoRooms are the service's virtual rooms.

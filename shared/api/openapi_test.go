@@ -180,6 +180,18 @@ var schemaTypes = map[string]reflect.Type{
 	"RecordingUploadBody":   reflect.TypeFor[api.RecordingUploadBody](),
 	"RecordingUploadView":   reflect.TypeFor[api.RecordingUploadView](),
 	"RecordingDownloadView": reflect.TypeFor[api.RecordingDownloadView](),
+	"DirectoryBody":         reflect.TypeFor[api.DirectoryBody](),
+	"DirectoryBodyView":     reflect.TypeFor[api.DirectoryBodyView](),
+	"DirectoryBodyList":     reflect.TypeFor[api.DirectoryBodyList](),
+	"NewConferenceBody":     reflect.TypeFor[api.NewConferenceBody](),
+	"DeadlineView":          reflect.TypeFor[api.DeadlineView](),
+	"ConferenceView":        reflect.TypeFor[api.ConferenceView](),
+	"ConferenceList":        reflect.TypeFor[api.ConferenceList](),
+	"ConveneBody":           reflect.TypeFor[api.ConveneBody](),
+	"ConvokedBodyView":      reflect.TypeFor[api.ConvokedBodyView](),
+	"SessionView":           reflect.TypeFor[api.SessionView](),
+	"SessionList":           reflect.TypeFor[api.SessionList](),
+	"SessionStateBody":      reflect.TypeFor[api.SessionStateBody](),
 	"Problem":               reflect.TypeFor[httpapi.Problem](),
 	"FieldError":            reflect.TypeFor[domain.FieldError](),
 }
@@ -320,7 +332,12 @@ func TestEnumsAndLimitsMatchTheDomain(t *testing.T) {
 		types = append(types, string(p))
 	}
 	roles := []string{string(domain.RoleSuapOperator), string(domain.RoleBasinOperator), string(domain.RoleManager), string(domain.RoleAdmin)}
-	for name, want := range map[string][]string{"State": states, "ProcedureType": types, "Role": roles} {
+	var cdsTypes []string
+	for _, c := range domain.ConferenceTypes {
+		cdsTypes = append(cdsTypes, string(c))
+	}
+	sessionStates := []string{string(domain.SessionConvened), string(domain.SessionHeld), string(domain.SessionCancelled)}
+	for name, want := range map[string][]string{"State": states, "ProcedureType": types, "Role": roles, "CDSType": cdsTypes, "SessionState": sessionStates} {
 		if got := enum(name); !slices.Equal(sorted(got), sorted(want)) {
 			t.Errorf("%s enum %v, want %v", name, got, want)
 		}

@@ -19,6 +19,7 @@ import (
 type Store interface {
 	store.Store
 	store.Rooms
+	store.Conferences
 }
 
 // Service runs the use cases of the operators and of the regional service.

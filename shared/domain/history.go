@@ -79,3 +79,16 @@ const (
 	OpRecordingAcquired   Operation = "Acquisizione registrazione"
 	OpRecordingDownloaded Operation = "Download registrazione"
 )
+
+// Operations of the services conferences (SPEC §4).
+const (
+	OpConferenceCreated Operation = "Inserimento conferenza dei servizi"
+	OpSessionConvened   Operation = "Convocazione seduta conferenza dei servizi"
+	OpSessionHeld       Operation = "Seduta conferenza dei servizi svolta"
+	OpSessionCancelled  Operation = "Annullamento seduta conferenza dei servizi"
+)
+
+// EventSessionConvened mails one convened body the convocation of a session:
+// RequestID carries the session's id, Seq the body's position in it, and Data
+// the conference's id ("conferenceId") and the body's ("bodyId").
+const EventSessionConvened EventKind = "session_convened"

@@ -19,6 +19,9 @@
 //	outbox event     OUTBOX#<eventId>          OUTBOX                   id = <request>.<kind>.<seq>; TTL expiresAt
 //	room             ROOMS                     ROOM#<roomId>            the service's virtual rooms
 //	room slot        ROOM#<roomId>             SLOT#<slot UTC>          put only if absent: no double booking
+//	body (directory) BODIES                    BODY#<bodyId>            name, PEC, e-mail; version-checked
+//	conference       PRATICA#<praticaId>       CDS#<conferenceId>       type, dates, session count; version-checked
+//	session          PRATICA#<praticaId>       SEDUTA#<cdsId>#<id>      seduta: time, place, state, bodies convened
 //
 // # Indexes (all project ALL, all sort on listKey = <createdAt UTC>#<requestId>)
 //
@@ -43,6 +46,9 @@
 //	a pratica's requests                      Query byPratica, newest first
 //	the rooms                                 Query pk=ROOMS
 //	a room's bookings in a window             Query pk=ROOM#id, sk BETWEEN SLOT#from AND SLOT#to
+//	the bodies directory                      Query pk=BODIES, begins_with(sk, BODY#)
+//	the bodies convened (up to 50)            GetMany on (BODIES, BODY#id)
+//	a pratica's conferences and sessions      Query pk=PRATICA#id, begins_with(sk, CDS#); then SEDUTA#
 //
 // No access pattern scans. A page reads at most page+1 items when one key
 // selects the list (the extra one tells whether a next page exists), whatever
@@ -57,4 +63,7 @@
 // Creating a request also puts the pratica's LIVE lock if absent (else
 // domain.ErrLiveRequestExists); a final state deletes it. Outbox ids derive
 // from the change, so a retried change cannot enqueue a second mail.
+// Convening a session writes the session (if absent), the conference at its
+// next version (so two convocations at once cannot both pass), the pratica
+// when its CDS becomes convened, the history and one outbox event per body.
 package store

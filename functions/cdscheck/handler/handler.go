@@ -1,13 +1,17 @@
 // Package handler is the cdscheck function's HTTP API: a pratica's data, the
-// CDS-mandatory check, sending verifications, and the pratica's history.
+// CDS-mandatory check, sending verifications, the pratica's history, and the
+// services conferences (the bodies directory, conferences, sessions).
 package handler
 
 import (
 	"log/slog"
+	"mime"
 	"net/http"
+	"strconv"
 
 	"suapcds/shared/api"
 	"suapcds/shared/app"
+	"suapcds/shared/documents"
 	"suapcds/shared/domain"
 	"suapcds/shared/httpapi"
 )
@@ -19,6 +23,14 @@ var Routes = []string{
 	"POST /pratiche/{praticaId}/cds-check",
 	"POST /pratiche/{praticaId}/verifications",
 	"GET /pratiche/{praticaId}/history",
+	"GET /bodies",
+	"PUT /bodies/{bodyId}",
+	"POST /pratiche/{praticaId}/conferences",
+	"GET /pratiche/{praticaId}/conferences",
+	"POST /pratiche/{praticaId}/conferences/{conferenceId}/sessions",
+	"GET /pratiche/{praticaId}/conferences/{conferenceId}/sessions",
+	"POST /pratiche/{praticaId}/conferences/{conferenceId}/sessions/{sessionId}/state",
+	"GET /pratiche/{praticaId}/conferences/{conferenceId}/documents/{model}",
 }
 
 type handler struct{ svc *app.Service }
@@ -32,6 +44,14 @@ func New(svc *app.Service, logger *slog.Logger) http.Handler {
 	m.Handle(Routes[2], h.cdsCheck)
 	m.Handle(Routes[3], h.verifications)
 	m.Handle(Routes[4], h.history)
+	m.Handle(Routes[5], h.listBodies)
+	m.Handle(Routes[6], h.putBody)
+	m.Handle(Routes[7], h.createConference)
+	m.Handle(Routes[8], h.listConferences)
+	m.Handle(Routes[9], h.convene)
+	m.Handle(Routes[10], h.listSessions)
+	m.Handle(Routes[11], h.sessionState)
+	m.Handle(Routes[12], h.document)
 	return m
 }
 
@@ -106,5 +126,117 @@ func (h handler) history(w http.ResponseWriter, r *http.Request, who domain.Prin
 		out.Items = append(out.Items, api.NewHistoryEntryView(e))
 	}
 	httpapi.WriteJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func (h handler) listBodies(w http.ResponseWriter, r *http.Request, who domain.Principal) error {
+	bodies, err := h.svc.Bodies(r.Context(), who)
+	if err != nil {
+		return err
+	}
+	out := api.DirectoryBodyList{Items: make([]api.DirectoryBodyView, 0, len(bodies))}
+	for i := range bodies {
+		out.Items = append(out.Items, api.NewDirectoryBodyView(&bodies[i]))
+	}
+	httpapi.WriteJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func (h handler) putBody(w http.ResponseWriter, r *http.Request, who domain.Principal) error {
+	var b api.DirectoryBody
+	if err := httpapi.Decode(w, r, &b); err != nil {
+		return err
+	}
+	body, created, err := h.svc.PutBody(r.Context(), who, domain.Body{ID: r.PathValue("bodyId"), Name: b.Name, PEC: b.PEC, Email: b.Email})
+	if err != nil {
+		return err
+	}
+	status := http.StatusOK
+	if created {
+		status = http.StatusCreated
+	}
+	httpapi.WriteJSON(w, status, api.NewDirectoryBodyView(body))
+	return nil
+}
+
+func (h handler) createConference(w http.ResponseWriter, r *http.Request, who domain.Principal) error {
+	var b api.NewConferenceBody
+	if err := httpapi.Decode(w, r, &b); err != nil {
+		return err
+	}
+	c, err := h.svc.CreateConference(r.Context(), who, r.PathValue("praticaId"), b.Input())
+	if err != nil {
+		return err
+	}
+	httpapi.WriteJSON(w, http.StatusCreated, api.NewConferenceView(c))
+	return nil
+}
+
+func (h handler) listConferences(w http.ResponseWriter, r *http.Request, who domain.Principal) error {
+	all, err := h.svc.Conferences(r.Context(), who, r.PathValue("praticaId"))
+	if err != nil {
+		return err
+	}
+	out := api.ConferenceList{Items: make([]api.ConferenceView, 0, len(all))}
+	for i := range all {
+		out.Items = append(out.Items, api.NewConferenceView(&all[i]))
+	}
+	httpapi.WriteJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func (h handler) convene(w http.ResponseWriter, r *http.Request, who domain.Principal) error {
+	var b api.ConveneBody
+	if err := httpapi.Decode(w, r, &b); err != nil {
+		return err
+	}
+	s, err := h.svc.ConveneSession(r.Context(), who, r.PathValue("praticaId"), r.PathValue("conferenceId"), b.Input())
+	if err != nil {
+		return err
+	}
+	httpapi.WriteJSON(w, http.StatusCreated, api.NewSessionView(s))
+	return nil
+}
+
+func (h handler) listSessions(w http.ResponseWriter, r *http.Request, who domain.Principal) error {
+	sessions, err := h.svc.Sessions(r.Context(), who, r.PathValue("praticaId"), r.PathValue("conferenceId"))
+	if err != nil {
+		return err
+	}
+	out := api.SessionList{Items: make([]api.SessionView, 0, len(sessions))}
+	for i := range sessions {
+		out.Items = append(out.Items, api.NewSessionView(&sessions[i]))
+	}
+	httpapi.WriteJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func (h handler) sessionState(w http.ResponseWriter, r *http.Request, who domain.Principal) error {
+	var b api.SessionStateBody
+	if err := httpapi.Decode(w, r, &b); err != nil {
+		return err
+	}
+	s, err := h.svc.SetSessionState(r.Context(), who, r.PathValue("praticaId"), r.PathValue("conferenceId"),
+		r.PathValue("sessionId"), domain.SessionState(b.State))
+	if err != nil {
+		return err
+	}
+	httpapi.WriteJSON(w, http.StatusOK, api.NewSessionView(s))
+	return nil
+}
+
+// document answers a pre-filled document as an .odt attachment.
+func (h handler) document(w http.ResponseWriter, r *http.Request, who domain.Principal) error {
+	name, odt, err := h.svc.Document(r.Context(), who, r.PathValue("praticaId"), r.PathValue("conferenceId"),
+		documents.Model(r.PathValue("model")))
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", documents.MimeType)
+	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
+	w.Header().Set("Content-Length", strconv.Itoa(len(odt)))
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(odt)
 	return nil
 }

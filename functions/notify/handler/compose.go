@@ -43,6 +43,7 @@ const (
 	mailStateChanged   mailKind = "stato-aggiornato"
 	mailRemindAnswer   mailKind = "sollecito-risposta"
 	mailRemindRecord   mailKind = "sollecito-registrazione"
+	mailConvocation    mailKind = "convocazione"
 )
 
 // The scheduled validator's reminders (functions/leadtime), named here by
@@ -93,6 +94,13 @@ type mailData struct {
 	Due     string
 	Message *messageData
 	Meeting *domain.Meeting
+	// Convocation is the session a body is convened to (session_convened).
+	Convocation *convocationData
+}
+
+type convocationData struct {
+	Body, Place, Type string
+	Seq               int
 }
 
 type messageData struct {
@@ -109,6 +117,9 @@ type composed struct {
 // can never be built; any other error may pass on retry.
 func (h *Handler) compose(ctx context.Context, ob *store.OutboxItem, now time.Time) (*composed, error) {
 	kind := domain.EventKind(ob.Kind)
+	if kind == domain.EventSessionConvened {
+		return h.convocation(ctx, ob, now)
+	}
 	switch kind {
 	case domain.EventRequestCreated, domain.EventMessagePosted, domain.EventStateChanged,
 		eventReminderUnanswered, eventReminderRecording:
@@ -202,6 +213,76 @@ func (h *Handler) compose(ctx context.Context, ob *store.OutboxItem, now time.Ti
 	}
 }
 
+// convocation composes the convocation of one body to a session (SPEC §4):
+// the outbox item names the session (RequestID), its conference and the
+// body (Data). It goes to the body's PEC, else its e-mail, as the office
+// sends it (Reply-To the office), with the meeting's date and time and, when
+// a videoconference booking covers it, its code, password and link.
+func (h *Handler) convocation(ctx context.Context, ob *store.OutboxItem, now time.Time) (*composed, error) {
+	confID, bodyID := ob.Data["conferenceId"], ob.Data["bodyId"]
+	if ob.PraticaID == "" || ob.RequestID == "" || confID == "" || bodyID == "" {
+		return nil, skip("no_session", errors.New("the event names no session, conference or body"))
+	}
+	x, err := h.d.Store.GetSession(ctx, ob.PraticaID, confID, ob.RequestID)
+	if errors.Is(err, domain.ErrNotFound) {
+		return nil, skip("session_not_found", err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	var body *domain.ConvokedBody
+	for i := range x.Bodies {
+		if x.Bodies[i].BodyID == bodyID {
+			body = &x.Bodies[i]
+		}
+	}
+	if body == nil {
+		return nil, skip("body_not_found", fmt.Errorf("session %s convenes no body %s", x.ID, bodyID))
+	}
+	to := body.PEC
+	if to == "" {
+		to = body.Email
+	}
+	if to == "" {
+		return nil, skip("no_recipient", fmt.Errorf("body %s has no address", bodyID))
+	}
+	p, err := h.d.Store.GetPratica(ctx, ob.PraticaID)
+	if errors.Is(err, domain.ErrNotFound) {
+		return nil, skip("pratica_not_found", err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	c, err := h.d.Store.GetConference(ctx, ob.PraticaID, confID)
+	if errors.Is(err, domain.ErrNotFound) {
+		return nil, skip("conference_not_found", err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	office, err := h.d.Store.GetOffice(ctx, p.OfficeID)
+	if err != nil && !errors.Is(err, domain.ErrNotFound) {
+		return nil, err
+	}
+	d := mailData{ServiceName: h.serviceName, Office: "Ufficio SUAP " + p.OfficeID, PraticaNumber: p.Number,
+		Start: domain.FormatRome(x.Start), Meeting: x.Meeting,
+		Convocation: &convocationData{Body: body.Name, Place: x.Place, Type: c.Type.Label(), Seq: x.Seq}}
+	replyTo := h.d.ServiceMailbox
+	if office != nil {
+		d.Office = office.Name
+		if a := officeAddress(&domain.Request{}, office); a != "" {
+			replyTo = a
+		}
+	}
+	m := &mail.Message{
+		From:    mail.Address{Name: d.Office + " tramite " + h.serviceName, Email: h.d.MailFrom},
+		ReplyTo: []mail.Address{{Name: d.Office, Email: replyTo}},
+		To:      []mail.Address{{Name: body.Name, Email: to}},
+	}
+	subject := fmt.Sprintf("Convocazione conferenza di servizi – pratica %s – seduta del %s", d.PraticaNumber, d.Start)
+	return h.finish(ob, x.ID, m, d, mailConvocation, subject, now)
+}
+
 // accepted tells a change that accepted the request: APERTA to
 // IN_ELABORAZIONE (with recording) or to EVASA (without). An event that
 // lacks "from" is judged by the request.
@@ -280,7 +361,7 @@ func (h *Handler) toService(ob *store.OutboxItem, r *domain.Request, office *dom
 		ReplyTo: []mail.Address{{Name: d.Office, Email: officeAddress(r, office)}},
 		To:      []mail.Address{{Name: h.serviceName, Email: h.d.ServiceMailbox}},
 	}
-	return h.finish(ob, r, m, d, kind, subject, now)
+	return h.finish(ob, r.ID, m, d, kind, subject, now)
 }
 
 // toRequester addresses a mail the service originates (its messages and
@@ -295,15 +376,16 @@ func (h *Handler) toRequester(ob *store.OutboxItem, r *domain.Request, d mailDat
 		To:         []mail.Address{{Name: d.Office, Email: r.Email}},
 		Invitation: inv,
 	}
-	return h.finish(ob, r, m, d, kind, subject, now)
+	return h.finish(ob, r.ID, m, d, kind, subject, now)
 }
 
 // finish renders the bodies and sets what every mail has: a Message-ID
-// derived from the outbox item, the request's thread reference, the date.
-func (h *Handler) finish(ob *store.OutboxItem, r *domain.Request, m *mail.Message, d mailData, kind mailKind, subject string, now time.Time) (*composed, error) {
+// derived from the outbox item, the thread reference (the request's or the
+// session's id), the date.
+func (h *Handler) finish(ob *store.OutboxItem, ref string, m *mail.Message, d mailData, kind mailKind, subject string, now time.Time) (*composed, error) {
 	m.Subject = oneLine(subject)
 	m.ID = ob.ID + "@" + h.idDomain
-	m.References = []string{r.ID + "@" + h.idDomain}
+	m.References = []string{ref + "@" + h.idDomain}
 	m.Date = now
 	var text bytes.Buffer
 	if err := textTemplates.ExecuteTemplate(&text, string(kind), d); err != nil {

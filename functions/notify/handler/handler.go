@@ -40,6 +40,9 @@ type Store interface {
 	GetRequest(ctx context.Context, id string) (*domain.Request, error)
 	GetOffice(ctx context.Context, id string) (*domain.Office, error)
 	Messages(ctx context.Context, requestID string) ([]domain.Message, error)
+	GetPratica(ctx context.Context, id string) (*domain.Pratica, error)
+	GetConference(ctx context.Context, praticaID, id string) (*domain.Conference, error)
+	GetSession(ctx context.Context, praticaID, conferenceID, id string) (*domain.Session, error)
 	store.Outbox
 }
 

@@ -79,6 +79,12 @@ func New(t testing.TB, h http.Handler) *Client {
 	return &Client{t: t, adapter: httpadapter.NewV2(h), doc: doc, router: router}
 }
 
+// The pre-filled documents are OpenDocument files: validated as binary
+// (format: binary), like any file body kin-openapi knows.
+func init() {
+	openapi3filter.RegisterBodyDecoder("application/vnd.oasis.opendocument.text", openapi3filter.FileBodyDecoder)
+}
+
 // load parses and validates the OpenAPI document and builds its router.
 func load() (*openapi3.T, routers.Router, error) {
 	doc, err := openapi3.NewLoader().LoadFromData(api.OpenAPI)

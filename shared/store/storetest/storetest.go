@@ -147,6 +147,7 @@ func Run(t *testing.T, nb NewBackend) {
 		{"ListFilters", testFilters},
 		{"Cursors", testCursors},
 		{"ReadTwoAtOnce", testReadTwo},
+		{"Conferences", testConferences},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, newEnv(t, nb)) })
