@@ -1,11 +1,16 @@
 package functions_test
 
 import (
+	"bytes"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"suapcds/shared/app"
 	"suapcds/shared/clock"
 	"suapcds/shared/domain"
 	"suapcds/shared/store"
@@ -70,8 +75,24 @@ func (e *env) conference(who domain.Principal, id string, body map[string]any) c
 // 12:00–14:00 in Rome.
 var wednesdayNoon = time.Date(2026, time.March, 11, 12, 0, 0, 0, clock.Rome)
 
-func convene(start time.Time, bodies ...string) map[string]any {
-	return map[string]any{"start": start.Format(time.RFC3339), "convocationFileKey": "cds/convocazione.pdf", "bodyIds": bodies}
+// convene is a convocation through path (…/pratiche/{id}/conferences/{id}/sessions)
+// whose convocation file has been uploaded under the conference's prefix.
+func (e *env) convene(path string, start time.Time, bodies ...string) map[string]any {
+	e.t.Helper()
+	seg := strings.Split(path, "/")
+	key := e.putFile(app.ConferenceFilePrefix(seg[2], seg[4])+"convocazione", "application/pdf", []byte("%PDF-1.7 convocazione"))
+	return map[string]any{"start": start.Format(time.RFC3339), "convocationFileKey": key, "bodyIds": bodies}
+}
+
+// putFile stores an object in the env's bucket, as an upload would.
+func (e *env) putFile(key, contentType string, body []byte) string {
+	e.t.Helper()
+	_, err := e.s3.PutObject(e.ctx, &s3.PutObjectInput{Bucket: aws.String(e.bucket), Key: aws.String(key),
+		ContentType: aws.String(contentType), Body: bytes.NewReader(body)})
+	if err != nil {
+		e.t.Fatalf("put %s: %v", key, err)
+	}
+	return key
 }
 
 func TestBodiesDirectory(t *testing.T) {
@@ -159,14 +180,14 @@ func TestConveneSession(t *testing.T) {
 	path := "/pratiche/" + id + "/conferences/" + c.ID + "/sessions"
 
 	before := e.backend.commits.Load()
-	e.refused(e.api.Do("POST", path, &suapAfrico, convene(wednesdayNoon, "vvf-rc", "procura")), before, 422, "invalid_input")
-	e.refused(e.api.Do("POST", path, &suapAfrico, convene(wednesdayNoon, "vvf-rc", "vvf-rc")), before, 422, "invalid_input")
-	e.refused(e.api.Do("POST", path, &suapAfrico, convene(monday.Add(-time.Hour), "vvf-rc")), before, 422, "invalid_input")
-	e.refused(e.api.Do("POST", path, &suapAfrico, convene(monday.Add(48*time.Hour), "vvf-rc")), before, 422, "invalid_input") // no booking, no place
-	e.refused(e.api.Do("POST", "/pratiche/"+id+"/conferences/nessuna/sessions", &suapAfrico, convene(wednesdayNoon, "vvf-rc")), before, 404, "conference_not_found")
-	e.refused(e.api.Do("POST", path, &manager, convene(wednesdayNoon, "vvf-rc")), before, 403, "forbidden")
+	e.refused(e.api.Do("POST", path, &suapAfrico, e.convene(path, wednesdayNoon, "vvf-rc", "procura")), before, 422, "invalid_input")
+	e.refused(e.api.Do("POST", path, &suapAfrico, e.convene(path, wednesdayNoon, "vvf-rc", "vvf-rc")), before, 422, "invalid_input")
+	e.refused(e.api.Do("POST", path, &suapAfrico, e.convene(path, monday.Add(-time.Hour), "vvf-rc")), before, 422, "invalid_input")
+	e.refused(e.api.Do("POST", path, &suapAfrico, e.convene(path, monday.Add(48*time.Hour), "vvf-rc")), before, 422, "invalid_input") // no booking, no place
+	e.refused(e.api.Do("POST", "/pratiche/"+id+"/conferences/nessuna/sessions", &suapAfrico, e.convene("/pratiche/"+id+"/conferences/nessuna/sessions", wednesdayNoon, "vvf-rc")), before, 404, "conference_not_found")
+	e.refused(e.api.Do("POST", path, &manager, e.convene(path, wednesdayNoon, "vvf-rc")), before, 403, "forbidden")
 
-	res := e.api.Do("POST", path, &basinLocride, convene(wednesdayNoon.Add(30*time.Minute), "vvf-rc", "asp-rc", "comune-africo"))
+	res := e.api.Do("POST", path, &basinLocride, e.convene(path, wednesdayNoon.Add(30*time.Minute), "vvf-rc", "asp-rc", "comune-africo"))
 	if res.Status != http.StatusCreated {
 		t.Fatalf("convene: %d %s", res.Status, res.Body)
 	}
@@ -207,7 +228,7 @@ func TestConveneSession(t *testing.T) {
 	}
 
 	// A second session, in a room of its own: a place is required.
-	in := convene(time.Date(2026, time.March, 20, 9, 30, 0, 0, clock.Rome), "vvf-rc")
+	in := e.convene(path, time.Date(2026, time.March, 20, 9, 30, 0, 0, clock.Rome), "vvf-rc")
 	in["place"] = "Sala consiliare del Comune di Africo"
 	res = e.api.Do("POST", path, &suapAfrico, in)
 	if res.Status != http.StatusCreated {

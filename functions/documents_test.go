@@ -106,7 +106,7 @@ func TestPrefilledDocuments(t *testing.T) {
 	}
 	// After convening: the session's time and bodies.
 	path := "/pratiche/" + id + "/conferences/" + c.ID + "/sessions"
-	if res := e.api.Do("POST", path, &suapAfrico, convene(wednesdayNoon.Add(time.Hour), "asp-rc")); res.Status != http.StatusCreated {
+	if res := e.api.Do("POST", path, &suapAfrico, e.convene(path, wednesdayNoon.Add(time.Hour), "asp-rc")); res.Status != http.StatusCreated {
 		t.Fatalf("convene: %d %s", res.Status, res.Body)
 	}
 	check("riunione-dopo-asincrona", "mercoledì 11 marzo 2026", "ore 13:00", "– ASP Reggio Calabria")

@@ -105,6 +105,8 @@ var rieEnv = map[string]map[string]string{
 	// BUCKET and MinIO's credentials: the page presigns the upload form.
 	"manager":    withRecordingsEnv(map[string]string{"LINK_KEY": "suapcds-events-sample-link-key-0123456789"}),
 	"recordings": withRecordingsEnv(nil),
+	// BUCKET: cdscheck presigns the conferences' files and HEADs them.
+	"cdscheck": withRecordingsEnv(nil),
 	// SES_ENDPOINT (the SES v2 emulator) comes with the *_ENDPOINT variables.
 	"notify": {
 		"LINK_KEY":        "suapcds-events-sample-link-key-0123456789",

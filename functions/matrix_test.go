@@ -32,9 +32,10 @@ func (e *env) fixture(office string) fixture {
 	f := fixture{pratica: e.pratica(owner, office, domain.ProcOrdinario), fresh: e.pratica(owner, office, domain.ProcOrdinario)}
 	f.request = e.request(owner, f.pratica)
 	f.conference = e.conference(owner, f.pratica, map[string]any{"type": "simultanea_sincrona", "startDate": "2026-03-09"}).ID
-	in := convene(wednesday, "vvf-rc")
+	sessions := "/pratiche/" + f.pratica + "/conferences/" + f.conference + "/sessions"
+	in := e.convene(sessions, wednesday, "vvf-rc")
 	in["place"] = "Sala riunioni"
-	res := e.api.Do("POST", "/pratiche/"+f.pratica+"/conferences/"+f.conference+"/sessions", &owner, in)
+	res := e.api.Do("POST", sessions, &owner, in)
 	if res.Status != http.StatusCreated {
 		e.t.Fatalf("convene the fixture's session: %d %s", res.Status, res.Body)
 	}
@@ -113,15 +114,19 @@ var endpoints = []endpoint{
 		return do(e, "GET", "/pratiche/"+f.pratica+"/conferences", who, nil)
 	}},
 	{"POST session", true, func(e *env, f fixture, who *domain.Principal) (int, []byte) {
-		in := convene(wednesday.Add(24*time.Hour), "asp-rc", "comune-africo")
+		sessions := "/pratiche/" + f.pratica + "/conferences/" + f.conference + "/sessions"
+		in := e.convene(sessions, wednesday.Add(24*time.Hour), "asp-rc", "comune-africo")
 		in["place"] = "Sala riunioni"
-		return do(e, "POST", "/pratiche/"+f.pratica+"/conferences/"+f.conference+"/sessions", who, in)
+		return do(e, "POST", sessions, who, in)
 	}},
 	{"GET sessions", false, func(e *env, f fixture, who *domain.Principal) (int, []byte) {
 		return do(e, "GET", "/pratiche/"+f.pratica+"/conferences/"+f.conference+"/sessions", who, nil)
 	}},
 	{"GET document", false, func(e *env, f fixture, who *domain.Principal) (int, []byte) {
 		return do(e, "GET", "/pratiche/"+f.pratica+"/conferences/"+f.conference+"/documents/indizione-sincrona", who, nil)
+	}},
+	{"POST conference file", false, func(e *env, f fixture, who *domain.Principal) (int, []byte) {
+		return do(e, "POST", "/pratiche/"+f.pratica+"/conferences/"+f.conference+"/files", who, map[string]any{"contentType": "application/pdf"})
 	}},
 	{"POST session state", true, func(e *env, f fixture, who *domain.Principal) (int, []byte) {
 		return do(e, "POST", "/pratiche/"+f.pratica+"/conferences/"+f.conference+"/sessions/"+f.session+"/state", who, map[string]any{"state": "ANNULLATA"})
@@ -143,14 +148,15 @@ var want = map[string]map[domain.Role][2]int{
 	"POST message":                 {domain.RoleSuapOperator: {201, 404}, domain.RoleBasinOperator: {201, 404}, domain.RoleManager: {201, 201}, domain.RoleAdmin: {403, 403}},
 	"GET list":                     {domain.RoleSuapOperator: {200, 200}, domain.RoleBasinOperator: {200, 200}, domain.RoleManager: {200, 200}, domain.RoleAdmin: {403, 403}},
 	// The bodies directory is regional: own and other office alike.
-	"GET bodies":         {domain.RoleSuapOperator: {200, 200}, domain.RoleBasinOperator: {200, 200}, domain.RoleManager: {403, 403}, domain.RoleAdmin: {200, 200}},
-	"PUT body":           {domain.RoleSuapOperator: {403, 403}, domain.RoleBasinOperator: {403, 403}, domain.RoleManager: {403, 403}, domain.RoleAdmin: {200, 200}},
-	"POST conference":    {domain.RoleSuapOperator: {201, 404}, domain.RoleBasinOperator: {201, 404}, domain.RoleManager: {403, 403}, domain.RoleAdmin: {403, 403}},
-	"GET conferences":    {domain.RoleSuapOperator: {200, 404}, domain.RoleBasinOperator: {200, 404}, domain.RoleManager: {200, 200}, domain.RoleAdmin: {403, 403}},
-	"POST session":       {domain.RoleSuapOperator: {201, 404}, domain.RoleBasinOperator: {201, 404}, domain.RoleManager: {403, 403}, domain.RoleAdmin: {403, 403}},
-	"GET sessions":       {domain.RoleSuapOperator: {200, 404}, domain.RoleBasinOperator: {200, 404}, domain.RoleManager: {200, 200}, domain.RoleAdmin: {403, 403}},
-	"GET document":       {domain.RoleSuapOperator: {200, 404}, domain.RoleBasinOperator: {200, 404}, domain.RoleManager: {403, 403}, domain.RoleAdmin: {403, 403}},
-	"POST session state": {domain.RoleSuapOperator: {200, 404}, domain.RoleBasinOperator: {200, 404}, domain.RoleManager: {403, 403}, domain.RoleAdmin: {403, 403}},
+	"GET bodies":           {domain.RoleSuapOperator: {200, 200}, domain.RoleBasinOperator: {200, 200}, domain.RoleManager: {403, 403}, domain.RoleAdmin: {200, 200}},
+	"PUT body":             {domain.RoleSuapOperator: {403, 403}, domain.RoleBasinOperator: {403, 403}, domain.RoleManager: {403, 403}, domain.RoleAdmin: {200, 200}},
+	"POST conference":      {domain.RoleSuapOperator: {201, 404}, domain.RoleBasinOperator: {201, 404}, domain.RoleManager: {403, 403}, domain.RoleAdmin: {403, 403}},
+	"GET conferences":      {domain.RoleSuapOperator: {200, 404}, domain.RoleBasinOperator: {200, 404}, domain.RoleManager: {200, 200}, domain.RoleAdmin: {403, 403}},
+	"POST session":         {domain.RoleSuapOperator: {201, 404}, domain.RoleBasinOperator: {201, 404}, domain.RoleManager: {403, 403}, domain.RoleAdmin: {403, 403}},
+	"GET sessions":         {domain.RoleSuapOperator: {200, 404}, domain.RoleBasinOperator: {200, 404}, domain.RoleManager: {200, 200}, domain.RoleAdmin: {403, 403}},
+	"GET document":         {domain.RoleSuapOperator: {200, 404}, domain.RoleBasinOperator: {200, 404}, domain.RoleManager: {403, 403}, domain.RoleAdmin: {403, 403}},
+	"POST conference file": {domain.RoleSuapOperator: {200, 404}, domain.RoleBasinOperator: {200, 404}, domain.RoleManager: {403, 403}, domain.RoleAdmin: {403, 403}},
+	"POST session state":   {domain.RoleSuapOperator: {200, 404}, domain.RoleBasinOperator: {200, 404}, domain.RoleManager: {403, 403}, domain.RoleAdmin: {403, 403}},
 }
 
 // TestAuthorizationMatrix: every endpoint × every role × own/other office,

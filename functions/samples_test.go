@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
+	"suapcds/shared/app"
 	"suapcds/shared/clock"
 	"suapcds/shared/domain"
 	"suapcds/shared/store"
@@ -89,6 +90,9 @@ func TestSamplesThroughHandlers(t *testing.T) {
 	}
 	replay("cdscheck-list-conferences", 200)
 	replay("cdscheck-conference-document", 200)
+	replay("cdscheck-conference-file", 200)
+	// The convocation the sample names, as its upload would have left it.
+	e.putFile(app.ConferenceFilePrefix(p.ID, sampleConference)+"5b1d6c1e-2f3a-4b5c-8d9e-0f1a2b3c4d5e", "application/pdf", []byte("%PDF-1.7 convocazione"))
 	replay("cdscheck-convene-session", 201)
 	if conf, err = e.store.GetConference(e.ctx, p.ID, sampleConference); err != nil {
 		t.Fatal(err)

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
 	bookings "suapcds/functions/bookings/handler"
 	cdscheck "suapcds/functions/cdscheck/handler"
 	managerfn "suapcds/functions/manager/handler"
@@ -20,6 +22,8 @@ import (
 	"suapcds/shared/clock"
 	"suapcds/shared/domain"
 	"suapcds/shared/httpapi/apitest"
+	"suapcds/shared/recording"
+	"suapcds/shared/recording/s3test"
 	"suapcds/shared/signedlink"
 	"suapcds/shared/store"
 	"suapcds/shared/store/dynamo/dynamotest"
@@ -63,6 +67,9 @@ type env struct {
 	links   *signedlink.Signer
 	api     *apitest.Client
 	seq     int
+	// s3 and bucket are the conferences' files (MinIO).
+	s3     *s3.Client
+	bucket string
 }
 
 // use points the env at subtest t: failures are reported on it.
@@ -83,6 +90,8 @@ func newEnv(t *testing.T) *env {
 	}
 	c := clock.NewFixed(monday)
 	svc := app.New(st, c, 2)
+	s3c, bucket := s3test.Bucket(t)
+	svc.SetConferenceFiles(recording.New(s3c, bucket), 1<<20)
 	logger := slog.New(slog.DiscardHandler)
 	top := http.NewServeMux()
 	cd := cdscheck.New(svc, logger)
@@ -101,7 +110,8 @@ func newEnv(t *testing.T) *env {
 	for _, p := range append(append([]string{}, managerfn.Routes...), managerfn.PageRoutes...) {
 		top.Handle(p, mg)
 	}
-	e := &env{t: t, ctx: context.Background(), clock: c, backend: b, store: st, handler: top, links: links, api: apitest.New(t, top)}
+	e := &env{t: t, ctx: context.Background(), clock: c, backend: b, store: st, handler: top, links: links, api: apitest.New(t, top),
+		s3: s3c, bucket: bucket}
 	for _, o := range []domain.Office{
 		{ID: "suap-africo", Name: "Suap Comune Africo", BasinID: "bacino-locride", Email: "suap@comune.africo.rc.it", PEC: "suap.africo@pec.it"},
 		{ID: "suap-bianco", Name: "Suap Comune Bianco", BasinID: "bacino-locride", Email: "suap@comune.bianco.rc.it",

@@ -90,6 +90,7 @@ var routeBodies = map[string]func() any{
 	"POST /pratiche/{praticaId}/conferences":                                           func() any { return new(api.NewConferenceBody) },
 	"POST /pratiche/{praticaId}/conferences/{conferenceId}/sessions":                   func() any { return new(api.ConveneBody) },
 	"POST /pratiche/{praticaId}/conferences/{conferenceId}/sessions/{sessionId}/state": func() any { return new(api.SessionStateBody) },
+	"POST /pratiche/{praticaId}/conferences/{conferenceId}/files":                      func() any { return new(api.ConferenceFileBody) },
 }
 
 // allowedDynamoActions are the only DynamoDB actions a function may have:
@@ -123,6 +124,14 @@ var allowedS3Actions = []string{"s3:DeleteObject", "s3:GetObject", "s3:PutObject
 // recordingObjects is the only S3 resource: the objects under recordings/
 // of the recordings bucket, named as a string (see RecordingsBucket).
 const recordingObjects = "arn:${AWS::Partition}:s3:::suapcds-${Stage}-recordings-${AWS::AccountId}/recordings/*"
+
+// conferenceObjects are the conferences' files (cdscheck) in the same
+// bucket; recordingsBucketARN is the bucket, only for a prefix-bound
+// s3:ListBucket.
+const (
+	conferenceObjects   = "arn:${AWS::Partition}:s3:::suapcds-${Stage}-recordings-${AWS::AccountId}/conferences/*"
+	recordingsBucketARN = "arn:${AWS::Partition}:s3:::suapcds-${Stage}-recordings-${AWS::AccountId}"
+)
 
 const moduleRoot = ".."
 
@@ -431,6 +440,7 @@ func TestFunctionPolicies(t *testing.T) {
 					Resource  yaml.Node `yaml:"Resource"`
 					Condition struct {
 						StringEquals map[string]yaml.Node `yaml:"StringEquals"`
+						StringLike   map[string]yaml.Node `yaml:"StringLike"`
 					} `yaml:"Condition"`
 				} `yaml:"Statement"`
 			}
@@ -455,6 +465,18 @@ func TestFunctionPolicies(t *testing.T) {
 					}
 					continue
 				}
+				if actions := yamlScalars(st.Action); slices.Equal(actions, []string{"s3:ListBucket"}) {
+					// Listing, only the conferences' prefix (a missing file's HEAD is then a 404).
+					for _, r := range yamlNodes(st.Resource) {
+						if r.Tag != "!Sub" || r.Value != recordingsBucketARN {
+							t.Errorf("%s: s3:ListBucket resource %s %q, want !Sub %s", id, r.Tag, r.Value, recordingsBucketARN)
+						}
+					}
+					if p, ok := st.Condition.StringLike["s3:prefix"]; !ok || p.Value != "conferences/*" {
+						t.Errorf("%s: s3:ListBucket without a StringLike s3:prefix conferences/* condition", id)
+					}
+					continue
+				}
 				if actions := yamlScalars(st.Action); slices.ContainsFunc(actions, func(a string) bool { return strings.HasPrefix(a, "s3:") }) {
 					for _, a := range actions {
 						if !slices.Contains(allowedS3Actions, a) {
@@ -462,8 +484,8 @@ func TestFunctionPolicies(t *testing.T) {
 						}
 					}
 					for _, r := range yamlNodes(st.Resource) {
-						if r.Tag != "!Sub" || r.Value != recordingObjects {
-							t.Errorf("%s: S3 resource %s %q, want !Sub %s", id, r.Tag, r.Value, recordingObjects)
+						if r.Tag != "!Sub" || (r.Value != recordingObjects && r.Value != conferenceObjects) {
+							t.Errorf("%s: S3 resource %s %q, want !Sub %s or %s", id, r.Tag, r.Value, recordingObjects, conferenceObjects)
 						}
 					}
 					continue

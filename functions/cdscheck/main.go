@@ -10,10 +10,16 @@ import (
 	"suapcds/shared/app"
 	"suapcds/shared/clock"
 	"suapcds/shared/config"
+	"suapcds/shared/recording"
 )
 
 func main() {
 	cfg, st, logger := config.MustStore()
+	fcfg, err := config.ConferenceFilesFromEnv()
+	if err != nil {
+		config.Fatal("conference files configuration", err)
+	}
 	svc := app.New(st, clock.System{}, cfg.LeadDays)
+	svc.SetConferenceFiles(recording.New(recording.NewClient(config.AWS(), fcfg.Endpoint), fcfg.Bucket), fcfg.MaxBytes)
 	lambda.Start(httpadapter.NewV2(handler.New(svc, logger)).ProxyWithContext)
 }

@@ -181,3 +181,25 @@ type SessionList struct {
 type SessionStateBody struct {
 	State string `json:"state"`
 }
+
+// ConferenceFileBody declares the type of a conference file to upload
+// (convocation or closing).
+type ConferenceFileBody struct {
+	ContentType string `json:"contentType"`
+}
+
+// ConferenceFileUploadView is a pre-signed POST of a conference file: post a
+// multipart/form-data form to URL with every field of Fields, then the file
+// as field "file" (last).
+type ConferenceFileUploadView struct {
+	URL       string            `json:"url"`
+	Fields    map[string]string `json:"fields"`
+	Key       string            `json:"key"`
+	MaxBytes  int64             `json:"maxBytes"`
+	ExpiresAt Instant           `json:"expiresAt"`
+}
+
+// NewConferenceFileUploadView renders f.
+func NewConferenceFileUploadView(f *app.UploadForm) ConferenceFileUploadView {
+	return ConferenceFileUploadView{URL: f.URL, Fields: f.Fields, Key: f.Key, MaxBytes: f.MaxBytes, ExpiresAt: Instant{f.ExpiresAt}}
+}

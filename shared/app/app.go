@@ -28,6 +28,10 @@ type Service struct {
 	clock    clock.Clock
 	leadDays int
 
+	// files and fileMaxBytes are the conferences' files (SetConferenceFiles).
+	files        RecordingFiles
+	fileMaxBytes int64
+
 	calendars sync.Map // office id + holidays → *workdays.Calendar
 }
 

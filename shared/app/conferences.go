@@ -195,6 +195,9 @@ func (s *Service) ConveneSession(ctx context.Context, who domain.Principal, prat
 	if err != nil {
 		return nil, err
 	}
+	if err := s.checkConferenceFile(ctx, p.ID, c.ID, "convocationFileKey", x.ConvocationFileKey); err != nil {
+		return nil, err
+	}
 	next := *c
 	next.SessionCount = x.Seq
 	if day := workdays.DateOf(x.Start); next.FirstMeeting.IsZero() || day.Before(next.FirstMeeting) {

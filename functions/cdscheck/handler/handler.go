@@ -1,6 +1,7 @@
 // Package handler is the cdscheck function's HTTP API: a pratica's data, the
 // CDS-mandatory check, sending verifications, the pratica's history, and the
-// services conferences (the bodies directory, conferences, sessions).
+// services conferences (the bodies directory, conferences, sessions, their
+// files' uploads).
 package handler
 
 import (
@@ -31,6 +32,7 @@ var Routes = []string{
 	"GET /pratiche/{praticaId}/conferences/{conferenceId}/sessions",
 	"POST /pratiche/{praticaId}/conferences/{conferenceId}/sessions/{sessionId}/state",
 	"GET /pratiche/{praticaId}/conferences/{conferenceId}/documents/{model}",
+	"POST /pratiche/{praticaId}/conferences/{conferenceId}/files",
 }
 
 type handler struct{ svc *app.Service }
@@ -52,6 +54,7 @@ func New(svc *app.Service, logger *slog.Logger) http.Handler {
 	m.Handle(Routes[10], h.listSessions)
 	m.Handle(Routes[11], h.sessionState)
 	m.Handle(Routes[12], h.document)
+	m.Handle(Routes[13], h.uploadFile)
 	return m
 }
 
@@ -222,6 +225,21 @@ func (h handler) sessionState(w http.ResponseWriter, r *http.Request, who domain
 		return err
 	}
 	httpapi.WriteJSON(w, http.StatusOK, api.NewSessionView(s))
+	return nil
+}
+
+// uploadFile answers a pre-signed POST for a conference file.
+func (h handler) uploadFile(w http.ResponseWriter, r *http.Request, who domain.Principal) error {
+	var b api.ConferenceFileBody
+	if err := httpapi.Decode(w, r, &b); err != nil {
+		return err
+	}
+	f, err := h.svc.ConferenceFileUpload(r.Context(), who, r.PathValue("praticaId"), r.PathValue("conferenceId"), b.ContentType)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	httpapi.WriteJSON(w, http.StatusOK, api.NewConferenceFileUploadView(f))
 	return nil
 }
 

@@ -6,9 +6,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
 	"suapcds/functions/notify/handler"
+	"suapcds/shared/app"
 	"suapcds/shared/domain"
 	"suapcds/shared/mail/sestest"
+	"suapcds/shared/recording"
+	"suapcds/shared/recording/s3test"
 	"suapcds/shared/workdays"
 )
 
@@ -40,8 +46,16 @@ func TestConvocationOfThreeBodies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The convocation, uploaded under the conference's prefix (MinIO).
+	s3c, bucket := s3test.Bucket(t)
+	e.svc.SetConferenceFiles(recording.New(s3c, bucket), 0)
+	key := app.ConferenceFilePrefix("P-CDS", c.Conference.ID) + "convocazione"
+	if _, err := s3c.PutObject(e.ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(key),
+		ContentType: aws.String("application/pdf"), Body: strings.NewReader("%PDF-1.7 convocazione")}); err != nil {
+		t.Fatal(err)
+	}
 	x, err := e.svc.ConveneSession(e.ctx, operator, "P-CDS", c.Conference.ID, domain.ConveneInput{Start: start,
-		ConvocationFileKey: "cds/P-CDS/convocazione.pdf", BodyIDs: []string{"vvf-rc", "asp-rc", "comune-africo"}})
+		ConvocationFileKey: key, BodyIDs: []string{"vvf-rc", "asp-rc", "comune-africo"}})
 	if err != nil {
 		t.Fatal(err)
 	}
