@@ -70,8 +70,6 @@ func (c *ddbCounter) apiOption(stack *middleware.Stack) error {
 				p.ReturnConsumedCapacity = total
 			case *dynamodb.BatchWriteItemInput:
 				p.ReturnConsumedCapacity = total
-			case *dynamodb.ScanInput:
-				p.ReturnConsumedCapacity = total
 			}
 			out, md, err := next.HandleInitialize(ctx, in)
 			c.mu.Lock()
