@@ -34,7 +34,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -297,26 +296,9 @@ type rieFunction struct {
 	name    string
 	url     string
 	cmd     *exec.Cmd
-	out     *syncBuffer
+	out     *testenv.Buffer
 	exited  chan struct{}
 	invokes []time.Duration
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // tail is the last n lines of the emulator's output, for failures.
@@ -385,7 +367,7 @@ func (s *rieStack) start(folder string) (*rieFunction, error) {
 	// Its own process group, so the bootstrap it spawns goes with it.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	f := &rieFunction{name: folder, url: "http://" + addr + "/2015-03-31/functions/function/invocations",
-		cmd: cmd, out: &syncBuffer{}, exited: make(chan struct{})}
+		cmd: cmd, out: &testenv.Buffer{}, exited: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = f.out, f.out
 	if err := cmd.Start(); err != nil {
 		return nil, err

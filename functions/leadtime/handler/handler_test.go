@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -22,6 +21,7 @@ import (
 	"suapcds/shared/domain"
 	"suapcds/shared/store"
 	"suapcds/shared/store/dynamo/dynamotest"
+	"suapcds/shared/testenv"
 	"suapcds/shared/workdays"
 )
 
@@ -47,24 +47,13 @@ func (c *countingBackend) Transact(ctx context.Context, w []store.Write) error {
 }
 
 // logBuffer collects the handler's JSON log lines.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
+type logBuffer struct{ testenv.Buffer }
 
 // runLines returns the "leadtime run" lines logged so far, decoded.
 func (l *logBuffer) runLines(t *testing.T) []map[string]any {
 	t.Helper()
-	l.mu.Lock()
-	defer l.mu.Unlock()
 	var out []map[string]any
-	for line := range strings.Lines(l.buf.String()) {
+	for line := range strings.Lines(l.String()) {
 		var m map[string]any
 		if err := json.Unmarshal([]byte(line), &m); err != nil {
 			t.Fatalf("log line is not JSON: %q", line)

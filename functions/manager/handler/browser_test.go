@@ -29,25 +29,6 @@ import (
 	"suapcds/shared/workdays"
 )
 
-// syncBuffer is a bytes.Buffer safe for the writers of several goroutines
-// (the server's logger, the browser's output).
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // The browser test's fixtures.
 var (
 	browserOffice = domain.Office{ID: "suap-africo", Name: "Suap Comune Africo", BasinID: "bacino-locride",
@@ -113,7 +94,7 @@ func seedBrowser(t *testing.T, ctx context.Context, st *store.Repo, svc *app.Ser
 // browserOptions are the flags Chromium needs here: headless as root without
 // the sandbox, and nothing that reaches for the network on its own (on our
 // closed network those connections are refused over and over).
-func browserOptions(t *testing.T, execPath string, out *syncBuffer) []chromedp.ExecAllocatorOption {
+func browserOptions(t *testing.T, execPath string, out *testenv.Buffer) []chromedp.ExecAllocatorOption {
 	return append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(execPath),
 		chromedp.Headless,
@@ -174,7 +155,7 @@ func TestBrowserSignedLinkPages(t *testing.T) {
 	}
 	// Everything logged, by the handler's logger and by the package-level
 	// slog functions the pages also use, goes to logs: tokens must not.
-	var logs syncBuffer
+	var logs testenv.Buffer
 	logger := slog.New(slog.NewJSONHandler(&logs, nil))
 	prev := slog.Default()
 	slog.SetDefault(logger)
@@ -189,7 +170,7 @@ func TestBrowserSignedLinkPages(t *testing.T) {
 
 	// One browser for the whole test; its life ends with allocCtx, which
 	// also bounds the whole browser part of the test.
-	var browserOut syncBuffer
+	var browserOut testenv.Buffer
 	testCtx, cancelTest := context.WithTimeout(ctx, testTimeout)
 	defer cancelTest()
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(testCtx, browserOptions(t, chromiumPath, &browserOut)...)

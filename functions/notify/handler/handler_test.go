@@ -37,6 +37,7 @@ import (
 	"suapcds/shared/store"
 	"suapcds/shared/store/dynamo"
 	"suapcds/shared/store/dynamo/dynamotest"
+	"suapcds/shared/testenv"
 )
 
 // faultySES stands between the sender and the SES v2 emulator: it counts the
@@ -104,27 +105,9 @@ type env struct {
 	ses    *faultySES
 	links  *signedlink.Signer
 	clk    *clock.Fixed
-	logs   *syncBuffer
+	logs   *testenv.Buffer
 
 	mailbox, officeMail, pec string
-}
-
-// syncBuffer collects the handler's log lines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func newEnv(t *testing.T) *env {
@@ -142,7 +125,7 @@ func newEnv(t *testing.T) *env {
 	e := &env{
 		t: t, ctx: context.Background(), repo: repo, stream: dynamotest.NewStream(t, c, table),
 		ses:   &faultySES{api: sestest.Client(t), left: map[string]int{}},
-		links: links, clk: clock.NewFixed(now), logs: &syncBuffer{},
+		links: links, clk: clock.NewFixed(now), logs: &testenv.Buffer{},
 		mailbox:    fmt.Sprintf("videoconferenze+%d@regione.example.it", n),
 		officeMail: fmt.Sprintf("suap+%d@comune.africo.rc.it", n),
 		pec:        fmt.Sprintf("suap.africo+%d@pec.example.it", n),
