@@ -137,15 +137,23 @@ type RoomAvailability struct {
 }
 
 // Availability lists the active rooms and which are free for the request's
-// [start, start+duration): one Query per room, on its slots in that window.
+// [start, start+duration).
 func (s *Service) Availability(ctx context.Context, who domain.Principal, id string) (*domain.Request, []RoomAvailability, error) {
 	r, err := s.managerRequest(ctx, who, id)
 	if err != nil {
 		return nil, nil, err
 	}
+	rooms, err := s.RoomsFor(ctx, r)
+	return r, rooms, err
+}
+
+// RoomsFor is Availability for a request already read and authorised (the
+// manager's page has it): the room list, then one Query per room on its
+// slots in the meeting's window.
+func (s *Service) RoomsFor(ctx context.Context, r *domain.Request) ([]RoomAvailability, error) {
 	rooms, err := s.store.ListRooms(ctx)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	slots := domain.Slots(r.Start, r.DurationMinutes)
 	from, to := slots[0], slots[len(slots)-1].Add(domain.SlotLength)
@@ -156,7 +164,7 @@ func (s *Service) Availability(ctx context.Context, who domain.Principal, id str
 		}
 		held, err := s.store.SlotHolders(ctx, room.ID, from, to)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		a := RoomAvailability{Room: room, Free: true}
 		for _, by := range held {
@@ -168,7 +176,7 @@ func (s *Service) Availability(ctx context.Context, who domain.Principal, id str
 		}
 		out = append(out, a)
 	}
-	return r, out, nil
+	return out, nil
 }
 
 // errAdminOnly refuses room configuration to everyone but the admin.

@@ -221,9 +221,12 @@ func (h handler) show(w http.ResponseWriter, r *http.Request, id, tok string, st
 			Error: "Si è verificato un errore interno. Riprovare più tardi."})
 		return
 	}
-	_, rooms, err := h.svc.Availability(r.Context(), who, id)
-	if err != nil {
-		h.logger.ErrorContext(r.Context(), "availability", "error", err.Error())
+	// Only the accept form, shown while APERTA, needs the rooms.
+	var rooms []app.RoomAvailability
+	if detail.Request.State == domain.StateOpen {
+		if rooms, err = h.svc.RoomsFor(r.Context(), detail.Request); err != nil {
+			h.logger.ErrorContext(r.Context(), "availability", "error", err.Error())
+		}
 	}
 	csrf := ""
 	if c, err := r.Cookie(csrfCookie); err == nil && len(c.Value) >= 32 {
