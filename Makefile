@@ -110,6 +110,10 @@ build-RecordingsFunction:
 	$(ARTIFACTS_CHECK)
 	$(LAMBDA_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/recordings
 
+build-ConsoleFunction:
+	$(ARTIFACTS_CHECK)
+	$(LAMBDA_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/console
+
 # Lint template.yaml (SAM transform included) with cfn-lint, where installed.
 lint-template:
 	cfn-lint template.yaml

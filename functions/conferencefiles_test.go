@@ -2,10 +2,12 @@ package functions_test
 
 import (
 	"bytes"
+	"io"
 	"mime/multipart"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"suapcds/shared/api"
 	"suapcds/shared/app"
@@ -91,4 +93,85 @@ func TestConferenceFileUpload(t *testing.T) {
 	if res.Status != http.StatusCreated {
 		t.Fatalf("convene with the uploaded file: %d %s", res.Status, res.Body)
 	}
+}
+
+// TestConferenceFileDownload: the files a conference uses — a session's
+// convocation and verbale, the conference's closing act — download through
+// a pre-signed GET from MinIO, under their Italian names, for the pratica's
+// operators and the service; an upload the conference never used, an
+// unknown id or another office's pratica do not, and nothing is written.
+func TestConferenceFileDownload(t *testing.T) {
+	e := newEnv(t)
+	e.bodies()
+	id := e.pratica(suapAfrico, "suap-africo", domain.ProcSCIACondizionata)
+	c := e.conference(suapAfrico, id, map[string]any{"type": "simultanea_sincrona", "startDate": "2026-03-09"})
+	sessions := "/pratiche/" + id + "/conferences/" + c.ID + "/sessions"
+	in := e.convene(sessions, wednesday, "vvf-rc")
+	in["place"] = "Sala riunioni"
+	res := e.api.Do("POST", sessions, &suapAfrico, in)
+	if res.Status != http.StatusCreated {
+		t.Fatalf("convene: %d %s", res.Status, res.Body)
+	}
+	var s struct{ ID string }
+	res.JSON(t, &s)
+	prefix := app.ConferenceFilePrefix(id, c.ID)
+	verbale := e.putFile(prefix+"verbale-1", "application/vnd.oasis.opendocument.text", []byte("verbale della seduta"))
+	atto := e.putFile(prefix+"atto", "application/pdf", []byte("%PDF-1.7 determinazione conclusiva"))
+	e.putFile(prefix+"mai-usato", "application/pdf", []byte("%PDF-1.7 bozza"))
+	e.clock.Set(wednesday.Add(2 * time.Hour))
+	if r := e.api.Do("POST", sessions+"/"+s.ID+"/state", &suapAfrico, map[string]any{"state": "SVOLTA", "closingFileKey": verbale}); r.Status != http.StatusOK {
+		t.Fatalf("held: %d %s", r.Status, r.Body)
+	}
+	if r := e.api.Do("POST", "/pratiche/"+id+"/conferences/"+c.ID+"/closure", &suapAfrico,
+		map[string]any{"outcome": "positivo", "endDate": "2026-03-11", "closingFileKey": atto}); r.Status != http.StatusOK {
+		t.Fatalf("close: %d %s", r.Status, r.Body)
+	}
+
+	files := "/pratiche/" + id + "/conferences/" + c.ID + "/files/"
+	p, err := e.store.GetPratica(e.ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	number := p.Number
+	for _, f := range []struct {
+		who        *domain.Principal
+		id, name   string
+		body       string
+		contentTyp string
+	}{
+		{&suapAfrico, "convocazione", "convocazione-pratica-" + domain.FileSafe(number) + "-seduta-1.pdf", "%PDF-1.7 convocazione", "application/pdf"},
+		{&basinLocride, "verbale-1", "verbale-pratica-" + domain.FileSafe(number) + "-seduta-1.odt", "verbale della seduta", "application/vnd.oasis.opendocument.text"},
+		{&manager, "atto", "determinazione-conclusiva-pratica-" + domain.FileSafe(number) + ".pdf", "%PDF-1.7 determinazione conclusiva", "application/pdf"},
+	} {
+		before := e.backend.commits.Load()
+		res := e.api.Do("GET", files+f.id, f.who, nil)
+		if res.Status != http.StatusOK {
+			t.Fatalf("%s: %d %s", f.id, res.Status, res.Body)
+		}
+		var d api.ConferenceFileDownloadView
+		res.JSON(t, &d)
+		if d.FileName != f.name || !d.ExpiresAt.After(e.clock.Now()) {
+			t.Errorf("%s: %+v, want %s", f.id, d, f.name)
+		}
+		resp, err := http.Get(d.URL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || string(got) != f.body || resp.Header.Get("Content-Type") != f.contentTyp ||
+			!strings.Contains(resp.Header.Get("Content-Disposition"), f.name) {
+			t.Errorf("%s: %d %q %q %q", f.id, resp.StatusCode, got, resp.Header.Get("Content-Type"), resp.Header.Get("Content-Disposition"))
+		}
+		if n := e.backend.commits.Load(); n != before {
+			t.Errorf("%s: a download wrote %d transactions", f.id, n-before)
+		}
+	}
+	before := e.backend.commits.Load()
+	e.refused(e.api.Do("GET", files+"mai-usato", &suapAfrico, nil), before, 404, "file_not_found")
+	e.refused(e.api.Do("GET", files+"nessuno", &suapAfrico, nil), before, 404, "file_not_found")
+	e.refused(e.api.Do("GET", files+"convocazione", &admin, nil), before, 403, "forbidden")
+	e.refused(e.api.Do("GET", "/pratiche/"+id+"/conferences/nessuna/files/convocazione", &suapAfrico, nil), before, 404, "conference_not_found")
+	acquaro := domain.Principal{UserID: "u-gialli", Name: "Anna Gialli", Role: domain.RoleSuapOperator, OfficeID: "suap-acquaro"}
+	e.refused(e.api.Do("GET", files+"convocazione", &acquaro, nil), before, 404, "not_found")
 }

@@ -93,6 +93,13 @@ var rieCases = []rieCase{
 	{file: "recordings-upload.json", status: 200, setup: recordingExpected},
 	{file: "recordings-object-created.json", setup: recordingLands},
 	{file: "recordings-download.json", status: 200, setup: recordingDownloaded},
+	// A convened body's download link, signed with the sample key, for a
+	// session this table does not have: the binary verifies the link (403
+	// otherwise) and looks the session up.
+	{file: "manager-convocation-download.json", status: 404},
+	// The console's files (no store, no authorizer).
+	{file: "console-index.json", status: 200},
+	{file: "console-file.json", status: 200},
 }
 
 // rieEnv adds, per function folder, environment variables beyond the ones
@@ -107,12 +114,13 @@ var rieEnv = map[string]map[string]string{
 	// BUCKET: cdscheck presigns the conferences' files and HEADs them.
 	"cdscheck": withRecordingsEnv(nil),
 	// SES_ENDPOINT (the SES v2 emulator) comes with the *_ENDPOINT variables.
-	"notify": {
+	// BUCKET: it attaches the convocations.
+	"notify": withRecordingsEnv(map[string]string{
 		"LINK_KEY":        "suapcds-events-sample-link-key-0123456789",
 		"SERVICE_MAILBOX": "videoconferenze@regione.example.it",
 		"MAIL_FROM":       "noreply@suapcds.example.it",
 		"PUBLIC_BASE_URL": "https://videoconferenze.example.it",
-	},
+	}),
 }
 
 // rieCursorKey is the functions' CURSOR_KEY here.
@@ -509,6 +517,14 @@ func checkAPIAnswer(t *testing.T, c rieCase, raw, answer []byte) {
 		}
 	case out.StatusCode != c.status:
 		t.Errorf("status %d, want %d: %s", out.StatusCode, c.status, out.Body)
+	}
+	if strings.HasPrefix(ev.RouteKey, "GET /console") {
+		// The console's static files: not in the OpenAPI document, which
+		// describes the JSON API; they carry the console's security headers.
+		if csp := out.Headers["Content-Security-Policy"]; !strings.Contains(csp, "script-src 'self'") {
+			t.Errorf("a console file without its Content-Security-Policy: %q", csp)
+		}
+		return
 	}
 	if mt, _, _ := mime.ParseMediaType(out.Headers["Content-Type"]); mt == "text/html" {
 		// A page (the manager's signed-link pages): not in the OpenAPI

@@ -21,6 +21,9 @@ type fixture struct {
 	// conference and session are a conference of pratica and its
 	// convened session.
 	conference, session string
+	// bare is a conference of pratica without sessions, which may be
+	// concluded.
+	bare string
 }
 
 func (e *env) fixture(office string) fixture {
@@ -32,6 +35,7 @@ func (e *env) fixture(office string) fixture {
 	f := fixture{pratica: e.pratica(owner, office, domain.ProcOrdinario), fresh: e.pratica(owner, office, domain.ProcOrdinario)}
 	f.request = e.request(owner, f.pratica)
 	f.conference = e.conference(owner, f.pratica, map[string]any{"type": "simultanea_sincrona", "startDate": "2026-03-09"}).ID
+	f.bare = e.conference(owner, f.pratica, map[string]any{"type": "decisoria_semplificata", "startDate": "2026-03-09"}).ID
 	sessions := "/pratiche/" + f.pratica + "/conferences/" + f.conference + "/sessions"
 	in := e.convene(sessions, wednesday, "vvf-rc")
 	in["place"] = "Sala riunioni"
@@ -131,6 +135,12 @@ var endpoints = []endpoint{
 	{"POST session state", true, func(e *env, f fixture, who *domain.Principal) (int, []byte) {
 		return do(e, "POST", "/pratiche/"+f.pratica+"/conferences/"+f.conference+"/sessions/"+f.session+"/state", who, map[string]any{"state": "ANNULLATA"})
 	}},
+	{"GET conference file", false, func(e *env, f fixture, who *domain.Principal) (int, []byte) {
+		return do(e, "GET", "/pratiche/"+f.pratica+"/conferences/"+f.conference+"/files/convocazione", who, nil)
+	}},
+	{"POST closure", true, func(e *env, f fixture, who *domain.Principal) (int, []byte) {
+		return do(e, "POST", "/pratiche/"+f.pratica+"/conferences/"+f.bare+"/closure", who, map[string]any{"outcome": "positivo", "endDate": "2026-03-09"})
+	}},
 }
 
 // want is the expected status of every cell: endpoint → role → [own, other].
@@ -157,6 +167,8 @@ var want = map[string]map[domain.Role][2]int{
 	"GET document":         {domain.RoleSuapOperator: {200, 404}, domain.RoleBasinOperator: {200, 404}, domain.RoleManager: {403, 403}, domain.RoleAdmin: {403, 403}},
 	"POST conference file": {domain.RoleSuapOperator: {200, 404}, domain.RoleBasinOperator: {200, 404}, domain.RoleManager: {403, 403}, domain.RoleAdmin: {403, 403}},
 	"POST session state":   {domain.RoleSuapOperator: {200, 404}, domain.RoleBasinOperator: {200, 404}, domain.RoleManager: {403, 403}, domain.RoleAdmin: {403, 403}},
+	"GET conference file":  {domain.RoleSuapOperator: {200, 404}, domain.RoleBasinOperator: {200, 404}, domain.RoleManager: {200, 200}, domain.RoleAdmin: {403, 403}},
+	"POST closure":         {domain.RoleSuapOperator: {200, 404}, domain.RoleBasinOperator: {200, 404}, domain.RoleManager: {403, 403}, domain.RoleAdmin: {403, 403}},
 }
 
 // TestAuthorizationMatrix: every endpoint × every role × own/other office,

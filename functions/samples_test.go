@@ -107,6 +107,26 @@ func TestSamplesThroughHandlers(t *testing.T) {
 	}
 	replay("cdscheck-list-sessions", 200)
 	replay("cdscheck-session-state", 200)
+
+	// The closure, the day after the convened session: that session held,
+	// the closing act uploaded under the key the sample names.
+	e.clock.Set(time.Date(2027, time.March, 12, 12, 0, 0, 0, clock.Rome))
+	_, sessions, err := e.store.PraticaConferences(e.ctx, p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range sessions {
+		if s.ConferenceID == sampleConference && s.State == domain.SessionConvened {
+			state := "/pratiche/" + p.ID + "/conferences/" + sampleConference + "/sessions/" + s.ID + "/state"
+			if res := e.api.Do("POST", state, &suapAfrico, map[string]any{"state": "SVOLTA"}); res.Status != 200 {
+				t.Fatalf("hold session %d: %d %s", s.Seq, res.Status, res.Body)
+			}
+		}
+	}
+	e.putFile(app.ConferenceFilePrefix(p.ID, sampleConference)+"7c2e9a40-1b3d-4f5e-9a6b-8c7d6e5f4a3b", "application/pdf", []byte("%PDF-1.7 verbale conclusivo"))
+	replay("cdscheck-close-conference", 200)
+	// The closing act the conference now names.
+	replay("cdscheck-conference-file-download", 200)
 }
 
 // The conference and session the conference samples name.

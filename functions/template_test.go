@@ -26,6 +26,7 @@ import (
 
 	bookingshandler "suapcds/functions/bookings/handler"
 	cdscheckhandler "suapcds/functions/cdscheck/handler"
+	consolehandler "suapcds/functions/console/handler"
 	managerhandler "suapcds/functions/manager/handler"
 	recordingshandler "suapcds/functions/recordings/handler"
 	"suapcds/shared/api"
@@ -42,6 +43,8 @@ var handlerRoutes = map[string][]string{
 	// The manager serves its JSON API and its signed-link pages.
 	"manager":    slices.Concat(managerhandler.Routes, managerhandler.PageRoutes),
 	"recordings": recordingshandler.Routes,
+	// The console's static files (public, no JWT authorizer).
+	"console": consolehandler.Routes,
 }
 
 // pageRoutes are the routes without the JWT authorizer: HTML pages opened
@@ -50,6 +53,11 @@ var handlerRoutes = map[string][]string{
 // NONE}; every other route keeps the API's default JWT authorizer. Their
 // samples have no authorizer claims.
 var pageRoutes = managerhandler.PageRoutes
+
+// staticRoutes are the console's files: public (Auth: {Authorizer: NONE}),
+// the page then signs in and sends its token to the API. Their samples have
+// no authorizer claims and no body.
+var staticRoutes = consolehandler.Routes
 
 // pageForms are the fields of each form of the signed-link page
 // (functions/manager/handler/page.html.go), by the action it posts to.
@@ -91,6 +99,7 @@ var routeBodies = map[string]func() any{
 	"POST /pratiche/{praticaId}/conferences/{conferenceId}/sessions":                   func() any { return new(api.ConveneBody) },
 	"POST /pratiche/{praticaId}/conferences/{conferenceId}/sessions/{sessionId}/state": func() any { return new(api.SessionStateBody) },
 	"POST /pratiche/{praticaId}/conferences/{conferenceId}/files":                      func() any { return new(api.ConferenceFileBody) },
+	"POST /pratiche/{praticaId}/conferences/{conferenceId}/closure":                    func() any { return new(api.CloseConferenceBody) },
 }
 
 // allowedDynamoActions are the only DynamoDB actions a function may have:
@@ -326,7 +335,7 @@ func TestHttpApiEventsAreTheHandlersRoutes(t *testing.T) {
 				t.Errorf("%s.%s: PayloadFormatVersion %q, want 2.0 (httpadapter.NewV2)", id, name, p.PayloadFormatVersion)
 			}
 			route := p.Method + " " + p.Path
-			switch page := slices.Contains(pageRoutes, route); {
+			switch page := slices.Contains(pageRoutes, route) || slices.Contains(staticRoutes, route); {
 			case page && p.Auth.Authorizer != "NONE":
 				t.Errorf("%s.%s: %s is a signed-link page: Auth.Authorizer must be NONE (the link's token is the credential)", id, name, route)
 			case !page && p.Auth.Authorizer != "":
@@ -682,6 +691,15 @@ func TestAPISamplesAreConsistent(t *testing.T) {
 				t.Errorf("rawQueryString %q parses to %v, queryStringParameters %v", s.req.RawQueryString, flat, params)
 			}
 
+			if slices.Contains(staticRoutes, s.route) {
+				if rc.Authorizer != nil {
+					t.Error("a console file has no authorizer: requestContext.authorizer must be absent")
+				}
+				if s.req.Body != "" {
+					t.Errorf("a %s sample with a body", method)
+				}
+				return
+			}
 			if page {
 				if rc.Authorizer != nil {
 					t.Error("a signed-link page has no authorizer: requestContext.authorizer must be absent")
@@ -722,7 +740,8 @@ func TestAPISamplesAreConsistent(t *testing.T) {
 }
 
 // checkPageSample checks a signed-link page sample: its token is an answer
-// link for the request in its path, valid at the sample's time under the
+// link for the request in its path (a convocation link for the session in
+// its path), valid at the sample's time under the
 // sample key; a GET has it in the query string and no body; a POST is one of
 // the page's forms, with the token and the CSRF field repeating the cookie.
 func checkPageSample(t *testing.T, s apiSample, method string) {
@@ -782,7 +801,16 @@ func checkPageSample(t *testing.T, s apiSample, method string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	id, at := s.req.PathParameters["requestId"], time.UnixMilli(s.req.RequestContext.TimeEpoch)
+	at := time.UnixMilli(s.req.RequestContext.TimeEpoch)
+	if pp := s.req.PathParameters; pp["sessionId"] != "" {
+		// A convened body's download link.
+		subject := signedlink.ConvocationSubject(pp["praticaId"], pp["conferenceId"], pp["sessionId"])
+		if _, err := signer.Verify(tok, signedlink.Convocation, subject, at); err != nil {
+			t.Errorf("t is not a convocation link for %s valid at %s under the sample key: %v", subject, at.UTC().Format(time.RFC3339), err)
+		}
+		return
+	}
+	id := s.req.PathParameters["requestId"]
 	if _, err := signer.Verify(tok, signedlink.Answer, id, at); err != nil {
 		t.Errorf("t is not an answer link for request %s valid at %s under the sample key: %v", id, at.UTC().Format(time.RFC3339), err)
 	}

@@ -32,5 +32,8 @@ func main() {
 	// Presigning is local signing: the client makes no call at start.
 	files := recording.New(recording.NewClient(config.AWS(), rcfg.Endpoint), rcfg.Bucket)
 	rec := app.NewRecordings(svc, files, rcfg.MaxBytes, logger)
+	// The same bucket holds the conferences' files: the signed link of a
+	// convocation too big to mail leads to a download made here.
+	svc.SetConferenceFiles(files, 0)
 	lambda.Start(httpadapter.NewV2(handler.New(svc, clock.System{}, links, logger, handler.WithRecordings(rec))).ProxyWithContext)
 }

@@ -11,6 +11,7 @@ import (
 	"suapcds/shared/clock"
 	"suapcds/shared/config"
 	"suapcds/shared/mail"
+	"suapcds/shared/recording"
 	"suapcds/shared/signedlink"
 )
 
@@ -34,6 +35,8 @@ func main() {
 		Sender:         mail.NewSES(mail.NewSESClient(awsCfg, cfg.SESEndpoint)),
 		Clock:          clock.System{},
 		Links:          links,
+		Files:          recording.New(recording.NewClient(awsCfg, cfg.S3Endpoint), cfg.Bucket),
+		AttachMaxBytes: cfg.AttachMaxBytes,
 		Logger:         logger,
 		ServiceMailbox: cfg.ServiceMailbox,
 		MailFrom:       cfg.MailFrom,

@@ -18,6 +18,7 @@ import (
 
 	bookings "suapcds/functions/bookings/handler"
 	cdscheck "suapcds/functions/cdscheck/handler"
+	console "suapcds/functions/console/handler"
 	manager "suapcds/functions/manager/handler"
 	recordings "suapcds/functions/recordings/handler"
 )
@@ -29,6 +30,7 @@ var handlerRoutes = map[string][]string{
 	"BookingsFunction":   bookings.Routes,
 	"ManagerFunction":    slices.Concat(manager.Routes, manager.PageRoutes),
 	"RecordingsFunction": recordings.Routes,
+	"ConsoleFunction":    console.Routes,
 }
 
 func moduleTemplate(t *testing.T) *samTemplate {
@@ -75,10 +77,10 @@ func TestRouteTableIsTheHandlersRoutes(t *testing.T) {
 			t.Errorf("%s is not (fully) wired in infra/local/registry.go", id)
 		}
 	}
-	// The pages of the signed links are the only routes without the JWT
-	// authorizer.
+	// The pages of the signed links and the console's files are the only
+	// routes without the JWT authorizer.
 	for _, r := range tpl.Routes() {
-		if r.NoAuth != slices.Contains(manager.PageRoutes, r.Key()) {
+		if r.NoAuth != (slices.Contains(manager.PageRoutes, r.Key()) || slices.Contains(console.Routes, r.Key())) {
 			t.Errorf("%s: NoAuth = %v", r.Key(), r.NoAuth)
 		}
 	}

@@ -44,6 +44,18 @@ type signIn struct {
 	Curl    string
 }
 
+// consolePath is where the operators' web console is served (ConsoleFunction).
+const consolePath = "/console"
+
+// Next is where the sign-in link leads: the console for the SUAP and basin
+// operators, the index for the other roles (the console is not theirs).
+func (u signIn) Next() string {
+	if u.P.SUAPSide() {
+		return consolePath
+	}
+	return "/_local/"
+}
+
 // routeInfo is a template route as the index page lists it.
 type routeInfo struct {
 	Key, Function string
@@ -83,7 +95,7 @@ table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ddd;pad
 code,pre{font:13px ui-monospace,monospace;background:#f4f4f4}pre{padding:.6rem;overflow-x:auto;white-space:pre-wrap;word-break:break-all}
 nav a{margin-right:1rem}.muted{color:#666}
 </style></head><body>
-<nav><a href="/_local/">Esecuzione locale</a><a href="/_local/mail">Posta in uscita</a><a href="/_local/openapi.yaml">OpenAPI</a></nav>
+<nav><a href="/_local/">Esecuzione locale</a><a href="/console">Console operatori</a><a href="/_local/mail">Posta in uscita</a><a href="/_local/openapi.yaml">OpenAPI</a></nav>
 {{block "content" .}}{{end}}
 </body></html>`))
 
@@ -110,7 +122,7 @@ var loginTmpl = template.Must(template.Must(pageTmpl.Clone()).Parse(`{{define "c
 <script>
 sessionStorage.setItem("suapcds.token", {{.Token}});
 sessionStorage.setItem("suapcds.role", {{.Label}});
-location.replace("/_local/");
+location.replace({{.Next}});
 </script>
 {{end}}`))
 
@@ -136,7 +148,7 @@ func (s *site) index(w http.ResponseWriter, _ *http.Request) {
 }
 
 // login puts the role's token in the tab's session storage, where the
-// console will read it, and goes back to the index.
+// console reads it, and opens the console (operators) or the index.
 func (s *site) login(w http.ResponseWriter, r *http.Request) {
 	u, ok := s.user(r.URL.Query().Get("role"))
 	if !ok {

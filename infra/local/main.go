@@ -285,8 +285,10 @@ func start(ctx context.Context, c *cfg, out io.Writer, logger *slog.Logger) (_ *
 	}()
 	files := recording.New(recording.NewClient(localAWS(), base+s3Path), localBucket)
 	rec := app.NewRecordings(svc, files, 0, logger.With("component", "recordings"))
+	// The same bucket holds the conferences' files (convocations, closing acts).
+	svc.SetConferenceFiles(files, 0)
 	base0 := env{Store: st.repo, Service: svc, Clock: clk, Links: links, LeadDays: c.LeadDays, Mail: sender, MailDir: mailDir,
-		ServiceMailbox: c.ServiceMailbox, MailFrom: c.MailFrom, BaseURL: base, Recordings: rec, Bucket: localBucket}
+		ServiceMailbox: c.ServiceMailbox, MailFrom: c.MailFrom, BaseURL: base, Recordings: rec, Files: files, Bucket: localBucket}
 
 	// Build each template function's handlers from the registry.
 	reg := c.functions
@@ -495,6 +497,7 @@ func printBanner(out io.Writer, b banner) {
 	p("")
 	p("suapcds local run — ready in %d ms", b.took.Milliseconds())
 	p("  API         %s  (%d routes from %s)", b.base, b.routes, b.tpl)
+	p("  console     %s%s  (operators' web console; sign in with a link below)", b.base, consolePath)
 	p("  pages       %s/_local/  (sign-in links, tokens, outbox mail, OpenAPI)", b.base)
 	p("  data        %s  (%s)", b.dataDir, b.where)
 	if b.seeded > 0 {
@@ -510,7 +513,8 @@ func printBanner(out io.Writer, b banner) {
 	}
 	if len(b.users) > 0 {
 		p("")
-		p("Sign in (tokens valid until %s):", b.users[0].Expires.In(clock.Rome).Format("02-01-2006 15:04"))
+		p("Sign in (tokens valid until %s; the operators' links open the console, %s%s):",
+			b.users[0].Expires.In(clock.Rome).Format("02-01-2006 15:04"), b.base, consolePath)
 		width := 0
 		for _, u := range b.users {
 			width = max(width, utf8.RuneCountInString(u.Label+" ("+u.P.Name+")"))

@@ -9,6 +9,7 @@ import (
 
 	bookings "suapcds/functions/bookings/handler"
 	cdscheck "suapcds/functions/cdscheck/handler"
+	console "suapcds/functions/console/handler"
 	leadtime "suapcds/functions/leadtime/handler"
 	manager "suapcds/functions/manager/handler"
 	notify "suapcds/functions/notify/handler"
@@ -40,6 +41,8 @@ type env struct {
 	// whose bucket is Bucket.
 	Recordings *app.Recordings
 	Bucket     string
+	// Files is that bucket: notify attaches the convocations from it.
+	Files notify.Files
 }
 
 // streamHandler is a DynamoDB stream function's Lambda entry point.
@@ -79,8 +82,17 @@ var registry = map[string]wiring{
 	}},
 	"NotifyFunction": {Stream: func(e env) (streamHandler, error) {
 		h := notify.New(notify.Deps{Store: e.Store, Sender: e.Mail, Clock: e.Clock, Links: e.Links, Logger: e.Logger,
-			ServiceMailbox: e.ServiceMailbox, MailFrom: e.MailFrom, PublicBaseURL: e.BaseURL})
+			ServiceMailbox: e.ServiceMailbox, MailFrom: e.MailFrom, PublicBaseURL: e.BaseURL, Files: e.Files})
 		return h.Handle, nil
+	}},
+	// The console: no identity provider locally; the page sends people to
+	// the demo sign-in links of /_local/.
+	"ConsoleFunction": {HTTP: func(e env) http.Handler {
+		h, err := console.New(console.Config{LocalSignIn: "/_local/"}, e.Logger)
+		if err != nil {
+			panic(err) // the embedded files and a fixed configuration: a bug
+		}
+		return h
 	}},
 	"RecordingsFunction": {
 		HTTP: func(e env) http.Handler { return recordings.New(e.Recordings, e.Logger) },

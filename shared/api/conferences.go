@@ -75,7 +75,9 @@ type ConferenceView struct {
 	StartDate          workdays.Date  `json:"startDate"`
 	StartDateLabel     string         `json:"startDateLabel"`
 	EndDate            *workdays.Date `json:"endDate,omitempty"`
+	EndDateLabel       string         `json:"endDateLabel,omitempty"`
 	Outcome            string         `json:"outcome,omitempty"`
+	OutcomeLabel       string         `json:"outcomeLabel,omitempty"`
 	ClosingFileKey     string         `json:"closingFileKey,omitempty"`
 	SessionCount       int            `json:"sessionCount"`
 	FirstMeeting       *workdays.Date `json:"firstMeeting,omitempty"`
@@ -99,6 +101,12 @@ func NewConferenceView(d *app.ConferenceDetail) ConferenceView {
 		StartDate: c.StartDate, StartDateLabel: c.StartDate.Italian(), EndDate: optDate(c.EndDate),
 		Outcome: string(c.Outcome), ClosingFileKey: c.ClosingFileKey, SessionCount: c.SessionCount,
 		FirstMeeting: optDate(c.FirstMeeting), Deadlines: []DeadlineView{}, Sessions: []SessionView{}, Version: c.Version}
+	if !c.EndDate.IsZero() {
+		v.EndDateLabel = c.EndDate.Italian()
+	}
+	if c.Closed() {
+		v.OutcomeLabel = c.Outcome.Label()
+	}
 	for _, dl := range d.Deadlines {
 		v.Deadlines = append(v.Deadlines, DeadlineView{Kind: string(dl.Kind), Label: dl.Label, From: dl.From, Due: dl.Due,
 			DueLabel: dl.Due.Italian(), Rolled: dl.Rolled})
@@ -177,9 +185,25 @@ type SessionList struct {
 	Items []SessionView `json:"items"`
 }
 
-// SessionStateBody marks a session SVOLTA or ANNULLATA.
+// SessionStateBody marks a session SVOLTA or ANNULLATA; with SVOLTA it may
+// carry the session's closing file (verbale), also later, on a held session
+// without one.
 type SessionStateBody struct {
-	State string `json:"state"`
+	State          string `json:"state"`
+	ClosingFileKey string `json:"closingFileKey,omitempty"`
+}
+
+// CloseConferenceBody concludes a conference: its outcome, its end date and,
+// optionally, the closing act uploaded through POST …/files.
+type CloseConferenceBody struct {
+	Outcome        string        `json:"outcome"`
+	EndDate        workdays.Date `json:"endDate"`
+	ClosingFileKey string        `json:"closingFileKey,omitempty"`
+}
+
+// Input converts the body to the domain's input.
+func (b CloseConferenceBody) Input() domain.CloseConferenceInput {
+	return domain.CloseConferenceInput{Outcome: domain.ConferenceOutcome(b.Outcome), EndDate: b.EndDate, ClosingFileKey: b.ClosingFileKey}
 }
 
 // ConferenceFileBody declares the type of a conference file to upload

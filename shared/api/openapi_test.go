@@ -150,52 +150,54 @@ func TestEveryOperationIsComplete(t *testing.T) {
 // schemaTypes maps the document's object schemas to the Go types they
 // describe.
 var schemaTypes = map[string]reflect.Type{
-	"BodyRef":                  reflect.TypeFor[api.BodyRef](),
-	"PraticaBody":              reflect.TypeFor[api.PraticaBody](),
-	"PraticaView":              reflect.TypeFor[api.PraticaView](),
-	"CDSCheckBody":             reflect.TypeFor[api.CDSCheckBody](),
-	"CDSCheckView":             reflect.TypeFor[api.CDSCheckView](),
-	"VerificationsBody":        reflect.TypeFor[api.VerificationsBody](),
-	"NewRequestBody":           reflect.TypeFor[api.NewRequestBody](),
-	"Person":                   reflect.TypeFor[api.Person](),
-	"MeetingView":              reflect.TypeFor[api.MeetingView](),
-	"RequestView":              reflect.TypeFor[api.RequestView](),
-	"MessageView":              reflect.TypeFor[api.MessageView](),
-	"MessageBody":              reflect.TypeFor[api.MessageBody](),
-	"Refusal":                  reflect.TypeFor[api.Refusal](),
-	"RequestDetailView":        reflect.TypeFor[api.RequestDetailView](),
-	"RequestList":              reflect.TypeFor[api.RequestList](),
-	"HistoryEntryView":         reflect.TypeFor[api.HistoryEntryView](),
-	"HistoryList":              reflect.TypeFor[api.HistoryList](),
-	"CommunicationView":        reflect.TypeFor[api.CommunicationView](),
-	"CommunicationList":        reflect.TypeFor[api.CommunicationList](),
-	"LastDayView":              reflect.TypeFor[api.LastDayView](),
-	"AcceptBody":               reflect.TypeFor[api.AcceptBody](),
-	"DeclineBody":              reflect.TypeFor[api.DeclineBody](),
-	"RoomBody":                 reflect.TypeFor[api.RoomBody](),
-	"RoomView":                 reflect.TypeFor[api.RoomView](),
-	"RoomList":                 reflect.TypeFor[api.RoomList](),
-	"RoomAvailabilityView":     reflect.TypeFor[api.RoomAvailabilityView](),
-	"AvailabilityView":         reflect.TypeFor[api.AvailabilityView](),
-	"RecordingUploadBody":      reflect.TypeFor[api.RecordingUploadBody](),
-	"RecordingUploadView":      reflect.TypeFor[api.RecordingUploadView](),
-	"RecordingDownloadView":    reflect.TypeFor[api.RecordingDownloadView](),
-	"DirectoryBody":            reflect.TypeFor[api.DirectoryBody](),
-	"DirectoryBodyView":        reflect.TypeFor[api.DirectoryBodyView](),
-	"DirectoryBodyList":        reflect.TypeFor[api.DirectoryBodyList](),
-	"NewConferenceBody":        reflect.TypeFor[api.NewConferenceBody](),
-	"DeadlineView":             reflect.TypeFor[api.DeadlineView](),
-	"ConferenceView":           reflect.TypeFor[api.ConferenceView](),
-	"ConferenceList":           reflect.TypeFor[api.ConferenceList](),
-	"ConveneBody":              reflect.TypeFor[api.ConveneBody](),
-	"ConferenceFileBody":       reflect.TypeFor[api.ConferenceFileBody](),
-	"ConferenceFileUploadView": reflect.TypeFor[api.ConferenceFileUploadView](),
-	"ConvokedBodyView":         reflect.TypeFor[api.ConvokedBodyView](),
-	"SessionView":              reflect.TypeFor[api.SessionView](),
-	"SessionList":              reflect.TypeFor[api.SessionList](),
-	"SessionStateBody":         reflect.TypeFor[api.SessionStateBody](),
-	"Problem":                  reflect.TypeFor[httpapi.Problem](),
-	"FieldError":               reflect.TypeFor[domain.FieldError](),
+	"BodyRef":                    reflect.TypeFor[api.BodyRef](),
+	"PraticaBody":                reflect.TypeFor[api.PraticaBody](),
+	"PraticaView":                reflect.TypeFor[api.PraticaView](),
+	"CDSCheckBody":               reflect.TypeFor[api.CDSCheckBody](),
+	"CDSCheckView":               reflect.TypeFor[api.CDSCheckView](),
+	"VerificationsBody":          reflect.TypeFor[api.VerificationsBody](),
+	"NewRequestBody":             reflect.TypeFor[api.NewRequestBody](),
+	"Person":                     reflect.TypeFor[api.Person](),
+	"MeetingView":                reflect.TypeFor[api.MeetingView](),
+	"RequestView":                reflect.TypeFor[api.RequestView](),
+	"MessageView":                reflect.TypeFor[api.MessageView](),
+	"MessageBody":                reflect.TypeFor[api.MessageBody](),
+	"Refusal":                    reflect.TypeFor[api.Refusal](),
+	"RequestDetailView":          reflect.TypeFor[api.RequestDetailView](),
+	"RequestList":                reflect.TypeFor[api.RequestList](),
+	"HistoryEntryView":           reflect.TypeFor[api.HistoryEntryView](),
+	"HistoryList":                reflect.TypeFor[api.HistoryList](),
+	"CommunicationView":          reflect.TypeFor[api.CommunicationView](),
+	"CommunicationList":          reflect.TypeFor[api.CommunicationList](),
+	"LastDayView":                reflect.TypeFor[api.LastDayView](),
+	"AcceptBody":                 reflect.TypeFor[api.AcceptBody](),
+	"DeclineBody":                reflect.TypeFor[api.DeclineBody](),
+	"RoomBody":                   reflect.TypeFor[api.RoomBody](),
+	"RoomView":                   reflect.TypeFor[api.RoomView](),
+	"RoomList":                   reflect.TypeFor[api.RoomList](),
+	"RoomAvailabilityView":       reflect.TypeFor[api.RoomAvailabilityView](),
+	"AvailabilityView":           reflect.TypeFor[api.AvailabilityView](),
+	"RecordingUploadBody":        reflect.TypeFor[api.RecordingUploadBody](),
+	"RecordingUploadView":        reflect.TypeFor[api.RecordingUploadView](),
+	"RecordingDownloadView":      reflect.TypeFor[api.RecordingDownloadView](),
+	"DirectoryBody":              reflect.TypeFor[api.DirectoryBody](),
+	"DirectoryBodyView":          reflect.TypeFor[api.DirectoryBodyView](),
+	"DirectoryBodyList":          reflect.TypeFor[api.DirectoryBodyList](),
+	"NewConferenceBody":          reflect.TypeFor[api.NewConferenceBody](),
+	"DeadlineView":               reflect.TypeFor[api.DeadlineView](),
+	"ConferenceView":             reflect.TypeFor[api.ConferenceView](),
+	"ConferenceList":             reflect.TypeFor[api.ConferenceList](),
+	"ConveneBody":                reflect.TypeFor[api.ConveneBody](),
+	"ConferenceFileBody":         reflect.TypeFor[api.ConferenceFileBody](),
+	"ConferenceFileUploadView":   reflect.TypeFor[api.ConferenceFileUploadView](),
+	"ConferenceFileDownloadView": reflect.TypeFor[api.ConferenceFileDownloadView](),
+	"ConvokedBodyView":           reflect.TypeFor[api.ConvokedBodyView](),
+	"SessionView":                reflect.TypeFor[api.SessionView](),
+	"SessionList":                reflect.TypeFor[api.SessionList](),
+	"SessionStateBody":           reflect.TypeFor[api.SessionStateBody](),
+	"CloseConferenceBody":        reflect.TypeFor[api.CloseConferenceBody](),
+	"Problem":                    reflect.TypeFor[httpapi.Problem](),
+	"FieldError":                 reflect.TypeFor[domain.FieldError](),
 }
 
 // TestSchemasMirrorTheGoTypes: each object schema has exactly the JSON
@@ -339,7 +341,12 @@ func TestEnumsAndLimitsMatchTheDomain(t *testing.T) {
 		cdsTypes = append(cdsTypes, string(c))
 	}
 	sessionStates := []string{string(domain.SessionConvened), string(domain.SessionHeld), string(domain.SessionCancelled)}
-	for name, want := range map[string][]string{"State": states, "ProcedureType": types, "Role": roles, "CDSType": cdsTypes, "SessionState": sessionStates} {
+	var outcomes []string
+	for _, o := range domain.ConferenceOutcomes {
+		outcomes = append(outcomes, string(o))
+	}
+	for name, want := range map[string][]string{"State": states, "ProcedureType": types, "Role": roles, "CDSType": cdsTypes,
+		"SessionState": sessionStates, "ConferenceOutcome": outcomes} {
 		if got := enum(name); !slices.Equal(sorted(got), sorted(want)) {
 			t.Errorf("%s enum %v, want %v", name, got, want)
 		}
@@ -369,6 +376,8 @@ func TestEnumsAndLimitsMatchTheDomain(t *testing.T) {
 		{"DeclineBody", "message", domain.MaxDeclineReasonLen},
 		{"RoomBody", "name", domain.MaxRoomNameLen},
 		{"RoomBody", "defaultLink", domain.MaxLinkLen},
+		{"SessionStateBody", "closingFileKey", domain.MaxFileKeyLen},
+		{"CloseConferenceBody", "closingFileKey", domain.MaxFileKeyLen},
 	} {
 		if got := maxLen(prop(c.obj, c.prop)); got != uint64(c.want) {
 			t.Errorf("%s.%s maxLength %d, want %d", c.obj, c.prop, got, c.want)

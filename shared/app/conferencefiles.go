@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"mime"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -110,14 +111,14 @@ func (s *Service) checkConferenceFile(ctx context.Context, praticaID, conference
 	prefix := ConferenceFilePrefix(praticaID, conferenceID)
 	rest, ok := strings.CutPrefix(key, prefix)
 	if !ok || rest == "" || strings.Contains(rest, "/") {
-		return bad("Il file indicato non è stato caricato per questa conferenza: caricarlo prima di convocare.")
+		return bad("Il file indicato non è stato caricato per questa conferenza: caricarlo prima di indicarlo.")
 	}
 	if s.files == nil {
 		return errConferenceFilesOff
 	}
 	info, err := s.files.Head(ctx, key)
 	if errors.Is(err, domain.ErrNotFound) {
-		return bad("Il file indicato non risulta caricato: caricarlo prima di convocare.")
+		return bad("Il file indicato non risulta caricato: caricarlo prima di indicarlo.")
 	}
 	if err != nil {
 		return fmt.Errorf("head %s: %w", key, err)
@@ -129,4 +130,129 @@ func (s *Service) checkConferenceFile(ctx context.Context, praticaID, conference
 		return bad(fmt.Sprintf("Il file caricato è vuoto o supera il limite di %s.", domain.SizeLabel(s.fileMaxBytes)))
 	}
 	return nil
+}
+
+// ConvocationDownload is what a convened body's signed link (mailed when
+// the convocation file is too big to attach) leads to: a pre-signed GET of
+// the session's convocation file, valid DownloadTTL, saved under
+// domain.ConvocationFileName. The link has been verified by the caller; a
+// session that is gone or cancelled answers errSessionNotFound or
+// ErrSessionCancelled. It writes nothing.
+func (s *Service) ConvocationDownload(ctx context.Context, praticaID, conferenceID, sessionID string) (string, error) {
+	if !domain.ValidID(praticaID) || !domain.ValidID(conferenceID) || !domain.ValidID(sessionID) {
+		return "", errSessionNotFound
+	}
+	x, err := s.store.GetSession(ctx, praticaID, conferenceID, sessionID)
+	if errors.Is(err, domain.ErrNotFound) {
+		return "", errSessionNotFound
+	}
+	if err != nil {
+		return "", err
+	}
+	if x.State == domain.SessionCancelled {
+		return "", ErrSessionCancelled
+	}
+	if s.files == nil {
+		return "", errConferenceFilesOff
+	}
+	p, err := s.store.GetPratica(ctx, praticaID)
+	if err != nil {
+		return "", err
+	}
+	info, err := s.files.Head(ctx, x.ConvocationFileKey)
+	if errors.Is(err, domain.ErrNotFound) {
+		return "", errSessionNotFound
+	}
+	if err != nil {
+		return "", fmt.Errorf("head %s: %w", x.ConvocationFileKey, err)
+	}
+	u, err := s.files.PresignDownload(ctx, x.ConvocationFileKey, domain.ConvocationFileName(p.Number, x.Seq, info.ContentType), DownloadTTL)
+	if err != nil {
+		return "", fmt.Errorf("presign download: %w", err)
+	}
+	return u, nil
+}
+
+// ErrSessionCancelled: the convocation of a cancelled session is no longer
+// served.
+var ErrSessionCancelled = &domain.Error{Kind: domain.KindConflict, Code: "session_cancelled",
+	Detail: "La seduta è stata annullata: il file di convocazione non è più disponibile."}
+
+// errConferenceFileNotFound: no file of the conference has that id.
+var errConferenceFileNotFound = &domain.Error{Kind: domain.KindNotFound, Code: "file_not_found",
+	Detail: "File della conferenza non trovato: sono scaricabili la convocazione e il verbale di ogni seduta e l'atto di chiusura della conferenza."}
+
+// FileDownload is a pre-signed GET of a conference file.
+type FileDownload struct {
+	URL       string
+	FileName  string
+	ExpiresAt time.Time
+}
+
+// ConferenceFileDownload gives a pre-signed GET, valid DownloadTTL, of a
+// file of conference conferenceID: a session's convocation or closing file,
+// or the conference's closing act, named by fileID, the last segment of its
+// key. The pratica's operators and the regional service (read only) may; a
+// file uploaded but never used by the conference is not part of the case
+// file and answers file_not_found. It writes nothing.
+func (s *Service) ConferenceFileDownload(ctx context.Context, who domain.Principal, praticaID, conferenceID, fileID string) (*FileDownload, error) {
+	if who.Role == domain.RoleAdmin {
+		return nil, domain.ErrForbidden
+	}
+	p, err := s.visiblePratica(ctx, who, praticaID, true)
+	if err != nil {
+		return nil, err
+	}
+	if !domain.ValidID(conferenceID) {
+		return nil, errConferenceNotFound
+	}
+	confs, sessions, err := s.store.PraticaConferences(ctx, p.ID)
+	if err != nil {
+		return nil, err
+	}
+	var c *domain.Conference
+	for i := range confs {
+		if confs[i].ID == conferenceID {
+			c = &confs[i]
+		}
+	}
+	if c == nil {
+		return nil, errConferenceNotFound
+	}
+	if !domain.ValidID(fileID) {
+		return nil, errConferenceFileNotFound
+	}
+	key := ConferenceFilePrefix(p.ID, c.ID) + fileID
+	var name func(contentType string) string
+	if c.ClosingFileKey == key {
+		name = func(ct string) string { return domain.ConferenceClosingFileName(p.Number, ct) }
+	}
+	for i := range sessions {
+		x := &sessions[i]
+		switch {
+		case x.ConferenceID != c.ID:
+		case x.ConvocationFileKey == key:
+			name = func(ct string) string { return domain.ConvocationFileName(p.Number, x.Seq, ct) }
+		case x.ClosingFileKey == key:
+			name = func(ct string) string { return domain.SessionClosingFileName(p.Number, x.Seq, ct) }
+		}
+	}
+	if name == nil {
+		return nil, errConferenceFileNotFound
+	}
+	if s.files == nil {
+		return nil, errConferenceFilesOff
+	}
+	info, err := s.files.Head(ctx, key)
+	if errors.Is(err, domain.ErrNotFound) {
+		return nil, errConferenceFileNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("head %s: %w", key, err)
+	}
+	d := &FileDownload{FileName: name(info.ContentType), ExpiresAt: s.clock.Now().Add(DownloadTTL)}
+	if d.URL, err = s.files.PresignDownload(ctx, key, d.FileName, DownloadTTL); err != nil {
+		return nil, fmt.Errorf("presign download: %w", err)
+	}
+	return d, nil
 }

@@ -177,6 +177,9 @@ func (s *Service) ConveneSession(ctx context.Context, who domain.Principal, prat
 	if err != nil {
 		return nil, err
 	}
+	if c.Closed() { // before reading the bodies and bookings it would not use
+		return nil, domain.ErrConferenceClosed
+	}
 	if len(in.BodyIDs) > domain.MaxSessionBodies {
 		return nil, &domain.Error{Kind: domain.KindInvalid, Code: "invalid_input",
 			Detail: fmt.Sprintf("Si possono convocare al massimo %d enti per seduta.", domain.MaxSessionBodies),
@@ -254,8 +257,11 @@ func (s *Service) directoryEntries(ctx context.Context, ids []string) ([]*domain
 	return out, nil
 }
 
-// SetSessionState marks a convened session SVOLTA or ANNULLATA.
-func (s *Service) SetSessionState(ctx context.Context, who domain.Principal, praticaID, conferenceID, sessionID string, to domain.SessionState) (*domain.Session, error) {
+// SetSessionState marks a convened session SVOLTA or ANNULLATA; with
+// closingFileKey (SVOLTA only) it records the session's verbale, also later
+// on a held session that has none yet. The file must be an uploaded file of
+// the conference.
+func (s *Service) SetSessionState(ctx context.Context, who domain.Principal, praticaID, conferenceID, sessionID string, to domain.SessionState, closingFileKey string) (*domain.Session, error) {
 	if err := operatorOnly(who); err != nil {
 		return nil, err
 	}
@@ -274,18 +280,92 @@ func (s *Service) SetSessionState(ctx context.Context, who domain.Principal, pra
 		return nil, err
 	}
 	now := s.clock.Now()
-	if err := x.SetState(to, now); err != nil {
+	wasHeld := x.State == domain.SessionHeld
+	if err := x.SetState(to, closingFileKey, now); err != nil {
 		return nil, err
 	}
+	if x.ClosingFileKey != "" {
+		if err := s.checkConferenceFile(ctx, p.ID, conferenceID, "closingFileKey", x.ClosingFileKey); err != nil {
+			return nil, err
+		}
+	}
 	op := domain.OpSessionHeld
-	if to == domain.SessionCancelled {
+	switch {
+	case wasHeld:
+		op = domain.OpSessionMinutes
+	case to == domain.SessionCancelled:
 		op = domain.OpSessionCancelled
 	}
-	h := domain.NewHistory(p.ID, who, op, fmt.Sprintf("Seduta n. %d del %s", x.Seq, domain.FormatRome(x.Start)), now)
-	if err := s.store.UpdateSession(ctx, x, h); err != nil {
+	detail := fmt.Sprintf("Seduta n. %d del %s", x.Seq, domain.FormatRome(x.Start))
+	if x.ClosingFileKey != "" {
+		detail += " – verbale della seduta allegato"
+	}
+	if err := s.store.UpdateSession(ctx, x, domain.NewHistory(p.ID, who, op, detail, now)); err != nil {
 		return nil, err
 	}
 	return x, nil
+}
+
+// CloseConference concludes a conference (its operators): the outcome, the
+// end date (from the start to today, in Rome) and, optionally, the closing
+// act uploaded under the conference's prefix. A concluded conference, or one
+// with a session still CONVOCATA, is refused (409). The update is
+// conditioned on the version read with the sessions, so a session convened
+// meanwhile makes it a version_conflict rather than a conference closed
+// over an open session. It answers the conference as the list renders it.
+func (s *Service) CloseConference(ctx context.Context, who domain.Principal, praticaID, conferenceID string, in domain.CloseConferenceInput) (*ConferenceDetail, error) {
+	if err := operatorOnly(who); err != nil {
+		return nil, err
+	}
+	p, err := s.visiblePratica(ctx, who, praticaID, false)
+	if err != nil {
+		return nil, err
+	}
+	if !domain.ValidID(conferenceID) {
+		return nil, errConferenceNotFound
+	}
+	confs, sessions, err := s.store.PraticaConferences(ctx, p.ID)
+	if err != nil {
+		return nil, err
+	}
+	var c *domain.Conference
+	for i := range confs {
+		if confs[i].ID == conferenceID {
+			c = &confs[i]
+		}
+	}
+	if c == nil {
+		return nil, errConferenceNotFound
+	}
+	now := s.clock.Now()
+	if err := c.Close(in, sessions, workdays.DateOf(now)); err != nil {
+		return nil, err
+	}
+	if c.ClosingFileKey != "" {
+		if err := s.checkConferenceFile(ctx, p.ID, c.ID, "closingFileKey", c.ClosingFileKey); err != nil {
+			return nil, err
+		}
+	}
+	// The calendar is read before writing: a failure after the commit would
+	// answer an error for a conference already concluded.
+	cal, err := s.officeCalendar(ctx, p.OfficeID)
+	if err != nil {
+		return nil, err
+	}
+	detail := fmt.Sprintf("Esito: %s; data di conclusione: %s", c.Outcome.Label(), c.EndDate.Italian())
+	if c.ClosingFileKey != "" {
+		detail += "; atto di conclusione allegato"
+	}
+	if err := s.store.UpdateConference(ctx, c, domain.NewHistory(p.ID, who, domain.OpConferenceClosed, detail, now)); err != nil {
+		return nil, err
+	}
+	d := &ConferenceDetail{Conference: *c, Sessions: []domain.Session{}, Deadlines: domain.Deadlines(cal, c, c.FirstMeeting)}
+	for _, x := range sessions {
+		if x.ConferenceID == c.ID {
+			d.Sessions = append(d.Sessions, x)
+		}
+	}
+	return d, nil
 }
 
 // errUnknownModel is a pre-filled document that does not exist.

@@ -38,6 +38,15 @@ type Notify struct {
 	LinkKey []byte
 	// SESEndpoint is SES_ENDPOINT, set only for the SES v2 emulator.
 	SESEndpoint string
+	// Bucket is BUCKET: the bucket of the conferences' files, whose
+	// convocations are attached to the bodies' mails.
+	Bucket string
+	// S3Endpoint is S3_ENDPOINT, set only for MinIO or the local run.
+	S3Endpoint string
+	// AttachMaxBytes is CONVOCATION_ATTACH_MAX_BYTES: the largest
+	// convocation attached (optional, 1 KiB to 20 MiB; 0 means the
+	// handler's default, 5 MiB). Larger ones are mailed as a link.
+	AttachMaxBytes int64
 	// Concurrency is NOTIFY_CONCURRENCY: how many records of a batch are
 	// mailed at once (optional, 1 to 32; 0 means the handler's default).
 	// Keep it at or below the SES account's sending rate per second.
@@ -55,6 +64,8 @@ func NotifyFromEnv() (Notify, error) {
 		PublicBaseURL:  strings.TrimRight(strings.TrimSpace(os.Getenv("PUBLIC_BASE_URL")), "/"),
 		LinkKey:        []byte(os.Getenv("LINK_KEY")),
 		SESEndpoint:    os.Getenv("SES_ENDPOINT"),
+		Bucket:         os.Getenv("BUCKET"),
+		S3Endpoint:     os.Getenv("S3_ENDPOINT"),
 	}
 	var errs []error
 	if c.Table == "" {
@@ -71,6 +82,16 @@ func NotifyFromEnv() (Notify, error) {
 	}
 	if len(c.LinkKey) < 32 {
 		errs = append(errs, errors.New("LINK_KEY must be at least 32 bytes"))
+	}
+	if c.Bucket == "" {
+		errs = append(errs, errors.New("BUCKET is not set"))
+	}
+	if v := os.Getenv("CONVOCATION_ATTACH_MAX_BYTES"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 1<<10 || n > 20<<20 {
+			errs = append(errs, fmt.Errorf("CONVOCATION_ATTACH_MAX_BYTES=%q: want 1024 to 20971520", v))
+		}
+		c.AttachMaxBytes = n
 	}
 	if v := os.Getenv("NOTIFY_CONCURRENCY"); v != "" {
 		n, err := strconv.Atoi(v)

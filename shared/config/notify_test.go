@@ -9,7 +9,8 @@ import (
 
 func setNotifyEnv(t *testing.T, env map[string]string) {
 	t.Helper()
-	for _, k := range []string{"TABLE_NAME", "DYNAMODB_ENDPOINT", "SERVICE_MAILBOX", "MAIL_FROM", "PUBLIC_BASE_URL", "LINK_KEY", "SES_ENDPOINT", "NOTIFY_CONCURRENCY"} {
+	for _, k := range []string{"TABLE_NAME", "DYNAMODB_ENDPOINT", "SERVICE_MAILBOX", "MAIL_FROM", "PUBLIC_BASE_URL", "LINK_KEY", "SES_ENDPOINT", "NOTIFY_CONCURRENCY",
+		"BUCKET", "S3_ENDPOINT", "CONVOCATION_ATTACH_MAX_BYTES"} {
 		t.Setenv(k, env[k])
 	}
 }
@@ -21,6 +22,7 @@ func goodNotifyEnv() map[string]string {
 		"MAIL_FROM":       "notifiche@videoconferenze.example.it",
 		"PUBLIC_BASE_URL": "https://videoconferenze.example.it/",
 		"LINK_KEY":        strings.Repeat("k", 32),
+		"BUCKET":          "suapcds-dev-recordings-123456789012",
 	}
 }
 
@@ -30,6 +32,16 @@ func TestNotifyFromEnv(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if c.Bucket != "suapcds-dev-recordings-123456789012" || c.AttachMaxBytes != 0 {
+		t.Errorf("bucket config: %+v", c)
+	}
+	env0 := goodNotifyEnv()
+	env0["CONVOCATION_ATTACH_MAX_BYTES"] = "1048576"
+	setNotifyEnv(t, env0)
+	if c, err := config.NotifyFromEnv(); err != nil || c.AttachMaxBytes != 1<<20 {
+		t.Errorf("CONVOCATION_ATTACH_MAX_BYTES=1048576: %d %v", c.AttachMaxBytes, err)
+	}
+	setNotifyEnv(t, goodNotifyEnv())
 	if c.Concurrency != 0 || c.PublicBaseURL != "https://videoconferenze.example.it" || c.ServiceMailbox != "videoconferenze@regione.example.it" ||
 		c.MailFrom != "notifiche@videoconferenze.example.it" || len(c.LinkKey) != 32 || c.Table != "suapcds-dev" {
 		t.Errorf("config: %+v", c)
@@ -45,16 +57,17 @@ func TestNotifyFromEnv(t *testing.T) {
 
 func TestNotifyFromEnvReportsEveryProblem(t *testing.T) {
 	setNotifyEnv(t, map[string]string{
-		"SERVICE_MAILBOX":    "Servizio <videoconferenze@regione.example.it>",
-		"PUBLIC_BASE_URL":    "http://videoconferenze.example.it",
-		"LINK_KEY":           "short",
-		"NOTIFY_CONCURRENCY": "0",
+		"SERVICE_MAILBOX":              "Servizio <videoconferenze@regione.example.it>",
+		"PUBLIC_BASE_URL":              "http://videoconferenze.example.it",
+		"LINK_KEY":                     "short",
+		"NOTIFY_CONCURRENCY":           "0",
+		"CONVOCATION_ATTACH_MAX_BYTES": "30000000",
 	})
 	_, err := config.NotifyFromEnv()
 	if err == nil {
 		t.Fatal("accepted a bad environment")
 	}
-	for _, name := range []string{"TABLE_NAME", "SERVICE_MAILBOX", "MAIL_FROM", "PUBLIC_BASE_URL", "LINK_KEY", "NOTIFY_CONCURRENCY"} {
+	for _, name := range []string{"TABLE_NAME", "SERVICE_MAILBOX", "MAIL_FROM", "PUBLIC_BASE_URL", "LINK_KEY", "NOTIFY_CONCURRENCY", "BUCKET", "CONVOCATION_ATTACH_MAX_BYTES"} {
 		if !strings.Contains(err.Error(), name) {
 			t.Errorf("the error does not name %s: %v", name, err)
 		}

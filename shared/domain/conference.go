@@ -160,6 +160,9 @@ const (
 	OutcomeNegative      ConferenceOutcome = "negativo"
 )
 
+// ConferenceOutcomes lists the outcomes of a concluded conference.
+var ConferenceOutcomes = []ConferenceOutcome{OutcomePositive, OutcomeWithCondition, OutcomeNegative}
+
 // Valid reports whether o is a known outcome (the empty one included).
 func (o ConferenceOutcome) Valid() bool {
 	switch o {
@@ -167,6 +170,19 @@ func (o ConferenceOutcome) Valid() bool {
 		return true
 	}
 	return false
+}
+
+// Label is the outcome as people read it ("" while open).
+func (o ConferenceOutcome) Label() string {
+	switch o {
+	case OutcomePositive:
+		return "Positivo"
+	case OutcomeWithCondition:
+		return "Positivo con prescrizioni"
+	case OutcomeNegative:
+		return "Negativo"
+	}
+	return string(o)
 }
 
 // Conference is one services conference of a pratica (Lista delle
@@ -374,6 +390,9 @@ func CoveringBooking(reqs []Request, start time.Time) *Request {
 // booking is the accepted booking covering in.Start, if any: it pre-fills the
 // place and gives the meeting's data.
 func NewSession(c *Conference, in ConveneInput, bodies []*Body, booking *Request, who Principal, now time.Time) (*Session, error) {
+	if c.Closed() {
+		return nil, ErrConferenceClosed
+	}
 	var fe fieldErrors
 	if in.Start.IsZero() {
 		fe.add("start", "required", "La data e l'ora della seduta sono obbligatorie.")
@@ -427,11 +446,26 @@ func NewSession(c *Conference, in ConveneInput, bodies []*Body, booking *Request
 var ErrSessionClosed = &Error{Kind: KindConflict, Code: "session_closed",
 	Detail: "La seduta non è più convocata: il suo stato non può essere cambiato."}
 
-// SetState moves a CONVOCATA session to SVOLTA or ANNULLATA.
-func (s *Session) SetState(to SessionState, now time.Time) error {
+// SetState moves a CONVOCATA session to SVOLTA or ANNULLATA. closingFileKey,
+// when given, is the session's closing file (verbale): only with SVOLTA, and
+// it may come later too — SVOLTA → SVOLTA records it on a held session that
+// has none yet. Checking that the file was uploaded is the caller's.
+func (s *Session) SetState(to SessionState, closingFileKey string, now time.Time) error {
 	if to != SessionHeld && to != SessionCancelled {
 		return &Error{Kind: KindInvalid, Code: "invalid_input", Detail: fmt.Sprintf("Stato della seduta %q non valido: ammessi SVOLTA e ANNULLATA.", to),
 			Fields: []FieldError{{Field: "state", Code: "invalid_state", Detail: "Stato ammesso: SVOLTA o ANNULLATA."}}}
+	}
+	var fe fieldErrors
+	key := checkLine(&fe, "closingFileKey", "verbale della seduta", closingFileKey, MaxFileKeyLen, false)
+	if key != "" && to == SessionCancelled {
+		fe.add("closingFileKey", "not_allowed", "Il verbale si allega solo a una seduta svolta, non a una seduta annullata.")
+	}
+	if err := fe.err(); err != nil {
+		return err
+	}
+	if s.State == SessionHeld && to == SessionHeld && key != "" && s.ClosingFileKey == "" {
+		s.ClosingFileKey, s.UpdatedAt = key, now
+		return nil
 	}
 	if s.State != SessionConvened {
 		return ErrSessionClosed
@@ -440,6 +474,66 @@ func (s *Session) SetState(to SessionState, now time.Time) error {
 		return &Error{Kind: KindConflict, Code: "session_not_started",
 			Detail: "La seduta non può essere segnata come svolta prima della data e ora di convocazione."}
 	}
-	s.State, s.UpdatedAt = to, now
+	s.State, s.ClosingFileKey, s.UpdatedAt = to, key, now
+	return nil
+}
+
+// Errors of a conference's closure.
+var (
+	// ErrConferenceClosed: a concluded conference (its outcome recorded)
+	// takes no new session and cannot be concluded again.
+	ErrConferenceClosed = &Error{Kind: KindConflict, Code: "conference_closed",
+		Detail: "La conferenza dei servizi è già conclusa: non è possibile modificarla né convocare nuove sedute."}
+	// ErrSessionsOpen: a conference concludes only when none of its sessions
+	// is still CONVOCATA.
+	ErrSessionsOpen = &Error{Kind: KindConflict, Code: "sessions_open",
+		Detail: "La conferenza ha sedute ancora convocate: segnarle come svolte o annullate prima di concluderla."}
+)
+
+// Closed reports whether the conference is concluded (its outcome recorded).
+func (c *Conference) Closed() bool { return c.Outcome != OutcomeOpen }
+
+// CloseConferenceInput is what an operator gives to conclude a conference.
+type CloseConferenceInput struct {
+	Outcome ConferenceOutcome
+	EndDate workdays.Date
+	// ClosingFileKey is the closing act, when uploaded; optional.
+	ClosingFileKey string
+}
+
+// Close concludes c with in's outcome, end date and closing file. sessions
+// are c's sessions (others are ignored); today is the current date in
+// Europe/Rome. The end date runs from the conference's start to today.
+// Checking that the closing file was uploaded is the caller's.
+func (c *Conference) Close(in CloseConferenceInput, sessions []Session, today workdays.Date) error {
+	if c.Closed() {
+		return ErrConferenceClosed
+	}
+	var fe fieldErrors
+	switch {
+	case in.Outcome == OutcomeOpen:
+		fe.add("outcome", "required", "L'esito della conferenza è obbligatorio.")
+	case !in.Outcome.Valid():
+		fe.add("outcome", "invalid_outcome", fmt.Sprintf("Esito %q non valido: ammessi positivo, positivo_con_prescrizioni e negativo.", in.Outcome))
+	}
+	switch {
+	case in.EndDate.IsZero() || !in.EndDate.Valid():
+		fe.add("endDate", "required", "La data di conclusione della conferenza è obbligatoria.")
+	case in.EndDate.Before(c.StartDate):
+		fe.add("endDate", "before_start", "La data di conclusione non può precedere la data di indizione ("+c.StartDate.Italian()+").")
+	case in.EndDate.After(today):
+		fe.add("endDate", "in_the_future", "La data di conclusione non può essere successiva alla data odierna.")
+	}
+	key := checkLine(&fe, "closingFileKey", "atto di conclusione", in.ClosingFileKey, MaxFileKeyLen, false)
+	if err := fe.err(); err != nil {
+		return err
+	}
+	for i := range sessions {
+		if x := &sessions[i]; x.ConferenceID == c.ID && x.State == SessionConvened {
+			return &Error{Kind: KindConflict, Code: ErrSessionsOpen.Code,
+				Detail: fmt.Sprintf("La seduta n. %d del %s è ancora convocata: segnarla come svolta o annullata prima di concludere la conferenza.", x.Seq, FormatRome(x.Start))}
+		}
+	}
+	c.Outcome, c.EndDate, c.ClosingFileKey = in.Outcome, in.EndDate, key
 	return nil
 }

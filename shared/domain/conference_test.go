@@ -180,16 +180,16 @@ func TestNewSession(t *testing.T) {
 
 func TestSessionSetState(t *testing.T) {
 	s := &domain.Session{State: domain.SessionConvened, Start: rome(2026, 11, 10, 10, 0)}
-	if err := s.SetState(domain.SessionHeld, rome(2026, 11, 10, 9, 0)); err == nil {
+	if err := s.SetState(domain.SessionHeld, "", rome(2026, 11, 10, 9, 0)); err == nil {
 		t.Fatal("held before its start")
 	}
-	if err := s.SetState(domain.SessionConvened, rome(2026, 11, 10, 11, 0)); err == nil {
+	if err := s.SetState(domain.SessionConvened, "", rome(2026, 11, 10, 11, 0)); err == nil {
 		t.Fatal("back to CONVOCATA")
 	}
-	if err := s.SetState(domain.SessionHeld, rome(2026, 11, 10, 11, 0)); err != nil || s.State != domain.SessionHeld {
+	if err := s.SetState(domain.SessionHeld, "", rome(2026, 11, 10, 11, 0)); err != nil || s.State != domain.SessionHeld {
 		t.Fatal(err)
 	}
-	if err := s.SetState(domain.SessionCancelled, rome(2026, 11, 10, 11, 0)); !errors.Is(err, domain.ErrSessionClosed) {
+	if err := s.SetState(domain.SessionCancelled, "", rome(2026, 11, 10, 11, 0)); !errors.Is(err, domain.ErrSessionClosed) {
 		t.Fatalf("err = %v", err)
 	}
 }

@@ -86,6 +86,8 @@ const (
 	OpSessionConvened   Operation = "Convocazione seduta conferenza dei servizi"
 	OpSessionHeld       Operation = "Seduta conferenza dei servizi svolta"
 	OpSessionCancelled  Operation = "Annullamento seduta conferenza dei servizi"
+	OpSessionMinutes    Operation = "Inserimento verbale seduta conferenza dei servizi"
+	OpConferenceClosed  Operation = "Conferenza dei servizi conclusa"
 )
 
 // EventSessionConvened mails one convened body the convocation of a session:

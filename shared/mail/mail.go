@@ -47,6 +47,18 @@ type Message struct {
 	// alternative part "text/calendar; method=…" (what calendar-aware
 	// clients act on) and as an "invito.ics" attachment.
 	Invitation *Invitation
+	// Attachments are files sent with the mail (a convocation), after the
+	// invitation.
+	Attachments []Attachment
+}
+
+// Attachment is a file attached to a message.
+type Attachment struct {
+	// Name is the file name the recipient sees.
+	Name string
+	// ContentType is its MIME type, e.g. application/pdf.
+	ContentType string
+	Data        []byte
 }
 
 // Sender sends messages. It returns the id the mail service gave the
@@ -75,8 +87,8 @@ func IsPermanent(err error) bool {
 const ICSFileName = "invito.ics"
 
 // MIME renders m as an RFC 5322 message: multipart/alternative (text,
-// HTML, calendar) inside multipart/mixed when there is an invitation to
-// attach. An invalid message is a PermanentError.
+// HTML, calendar) inside multipart/mixed when there is an invitation or a
+// file to attach. An invalid message is a PermanentError.
 func (m *Message) MIME() ([]byte, error) {
 	raw, err := m.build()
 	if err != nil {
@@ -139,6 +151,15 @@ func (m *Message) build() ([]byte, error) {
 		if err := msg.AttachReader(ICSFileName, bytes.NewReader(ics),
 			gomail.WithFileContentType(gomail.ContentType("application/ics"))); err != nil {
 			return nil, fmt.Errorf("mail: attach invitation: %w", err)
+		}
+	}
+	for _, a := range m.Attachments {
+		if a.Name == "" || a.ContentType == "" || len(a.Data) == 0 {
+			return nil, errors.New("mail: an attachment needs a name, a type and content")
+		}
+		if err := msg.AttachReader(a.Name, bytes.NewReader(a.Data),
+			gomail.WithFileContentType(gomail.ContentType(a.ContentType))); err != nil {
+			return nil, fmt.Errorf("mail: attach %s: %w", a.Name, err)
 		}
 	}
 	var buf bytes.Buffer

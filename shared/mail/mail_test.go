@@ -197,6 +197,38 @@ func TestMIMEWithInvitation(t *testing.T) {
 	}
 }
 
+// TestMIMEWithAttachment: a file goes as a base64 attachment with its name
+// (non-ASCII included) and type, byte for byte, after the alternatives.
+func TestMIMEWithAttachment(t *testing.T) {
+	m := sample()
+	data := append([]byte("%PDF-1.7\n"), bytes.Repeat([]byte{0, 0xff, 0x80, '\n'}, 5000)...)
+	m.Attachments = []mail.Attachment{{Name: "convocazione-pratica-2026_001-seduta-1.pdf", ContentType: "application/pdf", Data: data}}
+	raw, err := m.MIME()
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg, parts := parseMIME(t, raw)
+	if ct := msg.Header.Get("Content-Type"); !strings.HasPrefix(ct, "multipart/mixed") {
+		t.Errorf("top Content-Type %q, want multipart/mixed", ct)
+	}
+	if len(parts) != 3 {
+		t.Fatalf("%d parts, want text, html and the file", len(parts))
+	}
+	f := parts[2]
+	if f.contentType != "application/pdf" || f.disposition != "attachment" || f.filename != m.Attachments[0].Name {
+		t.Errorf("attachment %s %s %q", f.contentType, f.disposition, f.filename)
+	}
+	if !bytes.Equal(f.body, data) {
+		t.Errorf("attachment body differs: %d bytes, want %d", len(f.body), len(data))
+	}
+	for _, bad := range []mail.Attachment{{ContentType: "application/pdf", Data: data}, {Name: "x.pdf", Data: data}, {Name: "x.pdf", ContentType: "application/pdf"}} {
+		m.Attachments = []mail.Attachment{bad}
+		if _, err := m.MIME(); !mail.IsPermanent(err) {
+			t.Errorf("attachment %q/%q/%d bytes: err %v, want permanent", bad.Name, bad.ContentType, len(bad.Data), err)
+		}
+	}
+}
+
 func TestMIMERejectsBadMessages(t *testing.T) {
 	for name, mutate := range map[string]func(*mail.Message){
 		"no recipient":   func(m *mail.Message) { m.To = nil },

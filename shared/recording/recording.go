@@ -9,6 +9,7 @@ package recording
 import (
 	"context"
 	"errors"
+	"io"
 	"mime"
 	"net/http"
 	"time"
@@ -113,6 +114,35 @@ func (f *Files) Head(ctx context.Context, key string) (app.ObjectInfo, error) {
 		return app.ObjectInfo{}, err
 	}
 	return app.ObjectInfo{Size: aws.ToInt64(out.ContentLength), ContentType: aws.ToString(out.ContentType)}, nil
+}
+
+// ErrTooLarge is a Read of an object bigger than the caller's cap.
+var ErrTooLarge = errors.New("recording: object larger than the cap")
+
+// Read returns the content and description of key, at most maxBytes
+// (ErrTooLarge beyond; domain.ErrNotFound when it does not exist). It is for
+// small files only, such as a convocation to attach to a mail.
+func (f *Files) Read(ctx context.Context, key string, maxBytes int64) ([]byte, app.ObjectInfo, error) {
+	out, err := f.client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(f.bucket), Key: aws.String(key)})
+	if err != nil {
+		if notFound(err) {
+			return nil, app.ObjectInfo{}, domain.ErrNotFound
+		}
+		return nil, app.ObjectInfo{}, err
+	}
+	defer out.Body.Close()
+	info := app.ObjectInfo{Size: aws.ToInt64(out.ContentLength), ContentType: aws.ToString(out.ContentType)}
+	if info.Size > maxBytes {
+		return nil, info, ErrTooLarge
+	}
+	data, err := io.ReadAll(io.LimitReader(out.Body, maxBytes+1))
+	if err != nil {
+		return nil, info, err
+	}
+	if int64(len(data)) > maxBytes {
+		return nil, info, ErrTooLarge
+	}
+	return data, info, nil
 }
 
 // Delete removes key; deleting a missing key succeeds (S3 semantics).

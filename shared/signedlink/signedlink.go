@@ -26,7 +26,16 @@ const (
 	// Answer opens a request's page for the service: thread, answer forms,
 	// room choice, recording upload.
 	Answer Purpose = "answer"
+	// Convocation downloads a session's convocation file: the link mailed
+	// to a convened body when the file is too big to attach. Its subject is
+	// "<praticaId>/<conferenceId>/<sessionId>" (ConvocationSubject).
+	Convocation Purpose = "convocation"
 )
+
+// ConvocationSubject is what a Convocation link is bound to.
+func ConvocationSubject(praticaID, conferenceID, sessionID string) string {
+	return praticaID + "/" + conferenceID + "/" + sessionID
+}
 
 // DefaultTTL is how long a link is valid (SPEC: default 14 days).
 const DefaultTTL = 14 * 24 * time.Hour
@@ -70,7 +79,13 @@ func (s *Signer) mac(payload []byte) []byte {
 
 // Sign returns a token for purpose on requestID, valid from now for the TTL.
 func (s *Signer) Sign(p Purpose, requestID string, now time.Time) string {
-	payload := []byte(string(p) + "|" + requestID + "|" + strconv.FormatInt(now.Add(s.ttl).Unix(), 10))
+	return s.SignUntil(p, requestID, now.Add(s.ttl))
+}
+
+// SignUntil returns a token for purpose on requestID valid until expiry
+// (for links whose life follows an event, such as a meeting's date).
+func (s *Signer) SignUntil(p Purpose, requestID string, expiry time.Time) string {
+	payload := []byte(string(p) + "|" + requestID + "|" + strconv.FormatInt(expiry.Unix(), 10))
 	return "v1." + enc.EncodeToString(payload) + "." + enc.EncodeToString(s.mac(payload))
 }
 

@@ -49,6 +49,28 @@ func TestSignVerify(t *testing.T) {
 	}
 }
 
+// TestSignUntil: a convocation link lives until the expiry it is given, and
+// is good for nothing else.
+func TestSignUntil(t *testing.T) {
+	s, _ := New(key, 0)
+	now := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	until := now.Add(60 * 24 * time.Hour)
+	subject := ConvocationSubject("P-1", "c-1", "s-1")
+	tok := s.SignUntil(Convocation, subject, until)
+	if exp, err := s.Verify(tok, Convocation, subject, until.Add(-time.Second)); err != nil || !exp.Equal(until) {
+		t.Fatalf("before expiry: %v %v", exp, err)
+	}
+	if _, err := s.Verify(tok, Convocation, subject, until); !errors.Is(err, ErrExpired) {
+		t.Errorf("at expiry: %v", err)
+	}
+	if _, err := s.Verify(tok, Answer, subject, now); !errors.Is(err, ErrInvalid) {
+		t.Errorf("as an answer link: %v", err)
+	}
+	if _, err := s.Verify(tok, Convocation, ConvocationSubject("P-1", "c-1", "s-2"), now); !errors.Is(err, ErrInvalid) {
+		t.Errorf("for another session: %v", err)
+	}
+}
+
 // FuzzVerify: no input panics or verifies without the key. Seeds live in
 // testdata/fuzz/FuzzVerify.
 func FuzzVerify(f *testing.F) {

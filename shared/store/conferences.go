@@ -33,6 +33,9 @@ type Conferences interface {
 	// ConveneSession commits a convocation in one transaction, see
 	// ConveneChange.
 	ConveneSession(ctx context.Context, c ConveneChange) error
+	// UpdateConference stores c if it is still at c.Version, with history
+	// (a convocation meanwhile moves the version: version_conflict).
+	UpdateConference(ctx context.Context, c *domain.Conference, hist ...domain.HistoryEntry) error
 	// GetSession returns a session, or domain.ErrNotFound.
 	GetSession(ctx context.Context, praticaID, conferenceID, id string) (*domain.Session, error)
 	// UpdateSession stores s if it is still at s.Version, with history.
@@ -403,6 +406,25 @@ func (s *Repo) ConveneSession(ctx context.Context, ch ConveneChange) error {
 	if ch.Pratica != nil {
 		ch.Pratica.Version = nextP.Version
 	}
+	return nil
+}
+
+// UpdateConference stores c, version-conditioned, with its history.
+func (s *Repo) UpdateConference(ctx context.Context, c *domain.Conference, hist ...domain.HistoryEntry) error {
+	next := *c
+	next.Version++
+	it, err := conferenceItem(&next)
+	if err != nil {
+		return err
+	}
+	writes := []Write{{Put: it, Cond: versioned(c.Version)}}
+	if writes, err = s.appendHistory(writes, hist); err != nil {
+		return err
+	}
+	if err := s.b.Transact(ctx, writes); err != nil {
+		return err
+	}
+	c.Version = next.Version
 	return nil
 }
 

@@ -33,6 +33,8 @@ var Routes = []string{
 	"POST /pratiche/{praticaId}/conferences/{conferenceId}/sessions/{sessionId}/state",
 	"GET /pratiche/{praticaId}/conferences/{conferenceId}/documents/{model}",
 	"POST /pratiche/{praticaId}/conferences/{conferenceId}/files",
+	"POST /pratiche/{praticaId}/conferences/{conferenceId}/closure",
+	"GET /pratiche/{praticaId}/conferences/{conferenceId}/files/{fileId}",
 }
 
 type handler struct{ svc *app.Service }
@@ -55,6 +57,8 @@ func New(svc *app.Service, logger *slog.Logger) http.Handler {
 	m.Handle(Routes[11], h.sessionState)
 	m.Handle(Routes[12], h.document)
 	m.Handle(Routes[13], h.uploadFile)
+	m.Handle(Routes[14], h.closeConference)
+	m.Handle(Routes[15], h.downloadFile)
 	return m
 }
 
@@ -220,11 +224,25 @@ func (h handler) sessionState(w http.ResponseWriter, r *http.Request, who domain
 		return err
 	}
 	s, err := h.svc.SetSessionState(r.Context(), who, r.PathValue("praticaId"), r.PathValue("conferenceId"),
-		r.PathValue("sessionId"), domain.SessionState(b.State))
+		r.PathValue("sessionId"), domain.SessionState(b.State), b.ClosingFileKey)
 	if err != nil {
 		return err
 	}
 	httpapi.WriteJSON(w, http.StatusOK, api.NewSessionView(s))
+	return nil
+}
+
+// closeConference records a conference's outcome, end date and closing act.
+func (h handler) closeConference(w http.ResponseWriter, r *http.Request, who domain.Principal) error {
+	var b api.CloseConferenceBody
+	if err := httpapi.Decode(w, r, &b); err != nil {
+		return err
+	}
+	c, err := h.svc.CloseConference(r.Context(), who, r.PathValue("praticaId"), r.PathValue("conferenceId"), b.Input())
+	if err != nil {
+		return err
+	}
+	httpapi.WriteJSON(w, http.StatusOK, api.NewConferenceView(c))
 	return nil
 }
 
@@ -240,6 +258,17 @@ func (h handler) uploadFile(w http.ResponseWriter, r *http.Request, who domain.P
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	httpapi.WriteJSON(w, http.StatusOK, api.NewConferenceFileUploadView(f))
+	return nil
+}
+
+// downloadFile answers a pre-signed GET of a conference file.
+func (h handler) downloadFile(w http.ResponseWriter, r *http.Request, who domain.Principal) error {
+	d, err := h.svc.ConferenceFileDownload(r.Context(), who, r.PathValue("praticaId"), r.PathValue("conferenceId"), r.PathValue("fileId"))
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	httpapi.WriteJSON(w, http.StatusOK, api.NewConferenceFileDownloadView(d))
 	return nil
 }
 

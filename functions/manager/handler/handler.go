@@ -33,6 +33,8 @@ var Routes = []string{
 var PageRoutes = []string{
 	"GET /gestore/richieste/{requestId}",
 	"POST /gestore/richieste/{requestId}/{action}",
+	// A convened body's download of a convocation too big to attach.
+	"GET " + ConvocationPath + "{praticaId}/{conferenceId}/{sessionId}",
 }
 
 type handler struct {
@@ -71,9 +73,10 @@ func New(svc *app.Service, c clock.Clock, links *signedlink.Signer, logger *slog
 	top := http.NewServeMux()
 	top.Handle("/", m)
 	pages := httpapi.Log(logger, h.pages())
-	for _, p := range PageRoutes {
+	for _, p := range PageRoutes[:2] {
 		top.Handle(p, pages)
 	}
+	top.Handle(PageRoutes[2], httpapi.Log(logger, h.convocation()))
 	return top
 }
 

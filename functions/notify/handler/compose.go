@@ -15,6 +15,7 @@ import (
 
 	"suapcds/shared/domain"
 	"suapcds/shared/mail"
+	"suapcds/shared/recording"
 	"suapcds/shared/signedlink"
 	"suapcds/shared/store"
 )
@@ -57,6 +58,9 @@ const (
 	// managerPagePath is where the manager function serves a request's
 	// signed-link page: {PUBLIC_BASE_URL}/gestore/richieste/{id}?t={token}.
 	managerPagePath = "/gestore/richieste/"
+	// convocationPath is the manager function's download route of a
+	// convocation (its handler.ConvocationPath).
+	convocationPath = "/enti/convocazioni/"
 	// icsUIDDomain makes an invitation's UID: <requestId>@suapcds.
 	icsUIDDomain    = "suapcds"
 	maxSubjectRunes = 200
@@ -101,6 +105,13 @@ type mailData struct {
 type convocationData struct {
 	Body, Place, Type string
 	Seq               int
+	// The convocation file: attached (FileName), or too big and linked
+	// (FileLink, valid until FileLinkExpiry; FileSize as people read it).
+	FileName       string
+	Attached       bool
+	FileLink       string
+	FileLinkExpiry string
+	FileSize       string
 }
 
 type messageData struct {
@@ -279,8 +290,53 @@ func (h *Handler) convocation(ctx context.Context, ob *store.OutboxItem, now tim
 		ReplyTo: []mail.Address{{Name: d.Office, Email: replyTo}},
 		To:      []mail.Address{{Name: body.Name, Email: to}},
 	}
+	if err := h.convocationFile(ctx, p, x, m, d.Convocation, now); err != nil {
+		return nil, err
+	}
 	subject := fmt.Sprintf("Convocazione conferenza di servizi – pratica %s – seduta del %s", d.PraticaNumber, d.Start)
 	return h.finish(ob, x.ID, m, d, mailConvocation, subject, now)
+}
+
+// convocationLinkLife is how long after its session a convocation's
+// download link works; it works at least signedlink.DefaultTTL from the
+// mail.
+const convocationLinkLife = 30 * 24 * time.Hour
+
+// convocationFile attaches the session's convocation file to m, or, when it
+// is over AttachMaxBytes (or cannot be read from here), puts in c a signed
+// link to the manager's download route, which presigns a fresh GET at each
+// click: a pre-signed S3 URL made here would die with this function's
+// temporary credentials, within hours. A failed read is retried.
+func (h *Handler) convocationFile(ctx context.Context, p *domain.Pratica, x *domain.Session, m *mail.Message, c *convocationData, now time.Time) error {
+	if x.ConvocationFileKey == "" {
+		return nil
+	}
+	c.FileName = domain.ConvocationFileName(p.Number, x.Seq, "")
+	if h.d.Files != nil {
+		data, info, err := h.d.Files.Read(ctx, x.ConvocationFileKey, h.d.AttachMaxBytes)
+		switch {
+		case err == nil && len(data) > 0:
+			c.FileName = domain.ConvocationFileName(p.Number, x.Seq, info.ContentType)
+			c.Attached = true
+			m.Attachments = append(m.Attachments, mail.Attachment{Name: c.FileName, ContentType: info.ContentType, Data: data})
+			return nil
+		case errors.Is(err, recording.ErrTooLarge):
+			c.FileName = domain.ConvocationFileName(p.Number, x.Seq, info.ContentType)
+			c.FileSize = domain.SizeLabel(info.Size)
+		case errors.Is(err, domain.ErrNotFound), err == nil:
+			h.log.WarnContext(ctx, "convocation file missing: sending its link", "session", x.ID)
+		default:
+			return fmt.Errorf("read convocation file: %w", err)
+		}
+	}
+	expiry := x.Start.Add(convocationLinkLife)
+	if floor := now.Add(signedlink.DefaultTTL); expiry.Before(floor) {
+		expiry = floor
+	}
+	tok := h.d.Links.SignUntil(signedlink.Convocation, signedlink.ConvocationSubject(p.ID, x.ConferenceID, x.ID), expiry)
+	c.FileLink = h.baseURL + convocationPath + p.ID + "/" + x.ConferenceID + "/" + x.ID + "?t=" + url.QueryEscape(tok)
+	c.FileLinkExpiry = domain.FormatRome(expiry)
+	return nil
 }
 
 // accepted tells a change that accepted the request: APERTA to

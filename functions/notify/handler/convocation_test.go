@@ -1,7 +1,14 @@
 package handler_test
 
 import (
+	"bytes"
 	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -9,53 +16,74 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	managerhandler "suapcds/functions/manager/handler"
 	"suapcds/functions/notify/handler"
 	"suapcds/shared/app"
 	"suapcds/shared/domain"
 	"suapcds/shared/mail/sestest"
 	"suapcds/shared/recording"
 	"suapcds/shared/recording/s3test"
+	"suapcds/shared/signedlink"
 	"suapcds/shared/workdays"
 )
+
+// convocationFixture is a pratica with an accepted videoconference, a
+// conference, bodies in the directory and a convocation file of size bytes
+// uploaded to MinIO.
+type convocationFixture struct {
+	conferenceID, key string
+	file              []byte
+	files             *recording.Files
+	s3c               *s3.Client
+}
+
+func (e *env) convocationFixture(t *testing.T, pratica, number string, bodies []domain.Body, size int) *convocationFixture {
+	t.Helper()
+	for _, b := range bodies {
+		if _, _, err := e.svc.PutBody(e.ctx, admin, b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := e.request(pratica, number)
+	if _, err := e.svc.Accept(e.ctx, manager, r.ID, domain.AcceptInput{RoomID: "sala-1", Code: "842 117", Password: password, Link: meetLink}); err != nil {
+		t.Fatal(err)
+	}
+	c, err := e.svc.CreateConference(e.ctx, operator, pratica, domain.NewConferenceInput{Type: domain.CDSSimultaneaSincrona,
+		StartDate: workdays.DateOf(now)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s3c, bucket := s3test.Bucket(t)
+	f := &convocationFixture{conferenceID: c.Conference.ID, files: recording.New(s3c, bucket), s3c: s3c,
+		key:  app.ConferenceFilePrefix(pratica, c.Conference.ID) + "convocazione",
+		file: append([]byte("%PDF-1.7 convocazione\n"), bytes.Repeat([]byte{0xe2, 0x00, '\n'}, size/3)...)}
+	e.svc.SetConferenceFiles(f.files, 0)
+	if _, err := s3c.PutObject(e.ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(f.key),
+		ContentType: aws.String("application/pdf"), Body: bytes.NewReader(f.file)}); err != nil {
+		t.Fatal(err)
+	}
+	e.files = f.files
+	return f
+}
 
 // TestConvocationOfThreeBodies: convening a session of a pratica whose
 // accepted videoconference covers it, for three bodies of the directory,
 // enqueues three events; notify mails each body once (its PEC, else its
-// e-mail) with the meeting's date and time, code, password and link, as the
-// office sends it. A redelivery mails nothing.
+// e-mail) with the convocation file attached and the meeting's date and
+// time, code, password and link, as the office sends it. A redelivery mails
+// nothing.
 func TestConvocationOfThreeBodies(t *testing.T) {
 	e := newEnv(t)
-	h := e.handler(handler.DefaultConcurrency)
 	n := time.Now().UnixNano()
 	bodies := []domain.Body{
 		{ID: "vvf-rc", Name: "Vigili del Fuoco - Comando di Reggio Calabria", PEC: fmt.Sprintf("vvf+%d@cert.vigilfuoco.example.it", n)},
 		{ID: "asp-rc", Name: "ASP Reggio Calabria", Email: fmt.Sprintf("asp+%d@asp.example.it", n)},
 		{ID: "comune-africo", Name: "Comune di Africo", PEC: fmt.Sprintf("comune+%d@pec.example.it", n), Email: fmt.Sprintf("info+%d@comune.example.it", n)},
 	}
-	for _, b := range bodies {
-		if _, _, err := e.svc.PutBody(e.ctx, admin, b); err != nil {
-			t.Fatal(err)
-		}
-	}
-	r := e.request("P-CDS", "2027/042")
-	if _, err := e.svc.Accept(e.ctx, manager, r.ID, domain.AcceptInput{RoomID: "sala-1", Code: "842 117", Password: password, Link: meetLink}); err != nil {
-		t.Fatal(err)
-	}
-	c, err := e.svc.CreateConference(e.ctx, operator, "P-CDS", domain.NewConferenceInput{Type: domain.CDSSimultaneaSincrona,
-		StartDate: workdays.DateOf(now)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The convocation, uploaded under the conference's prefix (MinIO).
-	s3c, bucket := s3test.Bucket(t)
-	e.svc.SetConferenceFiles(recording.New(s3c, bucket), 0)
-	key := app.ConferenceFilePrefix("P-CDS", c.Conference.ID) + "convocazione"
-	if _, err := s3c.PutObject(e.ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(key),
-		ContentType: aws.String("application/pdf"), Body: strings.NewReader("%PDF-1.7 convocazione")}); err != nil {
-		t.Fatal(err)
-	}
-	x, err := e.svc.ConveneSession(e.ctx, operator, "P-CDS", c.Conference.ID, domain.ConveneInput{Start: start,
-		ConvocationFileKey: key, BodyIDs: []string{"vvf-rc", "asp-rc", "comune-africo"}})
+	f := e.convocationFixture(t, "P-CDS", "2027/042", bodies, 64<<10)
+	h := e.handler(handler.DefaultConcurrency)
+	x, err := e.svc.ConveneSession(e.ctx, operator, "P-CDS", f.conferenceID, domain.ConveneInput{Start: start,
+		ConvocationFileKey: f.key, BodyIDs: []string{"vvf-rc", "asp-rc", "comune-africo"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,6 +99,7 @@ func TestConvocationOfThreeBodies(t *testing.T) {
 		t.Fatalf("failures: %+v", resp.BatchItemFailures)
 	}
 	all := sestest.Store(t)
+	const fileName = "convocazione-pratica-2027_042-seduta-1.pdf"
 	for _, to := range []string{bodies[0].PEC, bodies[1].Email, bodies[2].PEC} {
 		m := one(t, all.To(to), "convocation to "+to)
 		contains(t, "convocation subject", m.Subject, "Convocazione conferenza di servizi", "pratica 2027/042", "seduta del 11-03-2027 10:00")
@@ -79,8 +108,24 @@ func TestConvocationOfThreeBodies(t *testing.T) {
 			t.Errorf("convocation Reply-To %q, want the office's PEC", m.ReplyTo)
 		}
 		contains(t, "convocation text", m.Body.Text, "seduta n. 1", "Simultanea sincrona", "Data e ora: 11-03-2027 10:00",
-			"Luogo: Videoconferenza", "Link della riunione: "+meetLink, "Codice riunione: 842 117", "Password: "+password)
-		contains(t, "convocation HTML", m.Body.HTML, "11-03-2027 10:00", strings.ReplaceAll(meetLink, "&", "&amp;"), "842 117")
+			"Luogo: Videoconferenza", "Link della riunione: "+meetLink, "Codice riunione: 842 117", "Password: "+password,
+			"In allegato il file di convocazione: "+fileName)
+		contains(t, "convocation HTML", m.Body.HTML, "11-03-2027 10:00", strings.ReplaceAll(meetLink, "&", "&amp;"), "842 117", fileName)
+		var got []byte
+		for _, a := range m.Attachments {
+			if a.Filename == fileName {
+				if a.ContentType != "application/pdf" {
+					t.Errorf("attachment type %q", a.ContentType)
+				}
+				got = a.Bytes(t)
+			}
+		}
+		if !bytes.Equal(got, f.file) {
+			t.Errorf("mail to %s: attachment %s has %d bytes, want the %d uploaded", to, fileName, len(got), len(f.file))
+		}
+		if strings.Contains(m.Body.Text, "/enti/convocazioni/") {
+			t.Errorf("an attached convocation is linked too")
+		}
 	}
 	if got := all.To(bodies[2].Email); len(got) != 0 {
 		t.Errorf("the Comune got %d mails at its e-mail besides its PEC", len(got))
@@ -95,5 +140,97 @@ func TestConvocationOfThreeBodies(t *testing.T) {
 		if got := len(again.To(to)); got != 1 {
 			t.Errorf("%s has %d mails after a redelivery, want 1", to, got)
 		}
+	}
+}
+
+var convocationLinkRe = regexp.MustCompile(`https://videoconferenze\.example\.it(/enti/convocazioni/[^?\s]+)\?t=(\S+)`)
+
+// TestConvocationOverTheCapIsLinked: a convocation over the attachment cap
+// is mailed as a signed link, valid 30 days after the session, to the
+// manager function's download route, which redirects to a short pre-signed
+// GET of the file on MinIO; the link opens that file only, and stops at
+// its expiry or when the session is cancelled.
+func TestConvocationOverTheCapIsLinked(t *testing.T) {
+	e := newEnv(t)
+	e.attachMax = 16 << 10
+	pec := fmt.Sprintf("vvf+%d@cert.vigilfuoco.example.it", time.Now().UnixNano())
+	f := e.convocationFixture(t, "P-BIG", "2027/043", []domain.Body{{ID: "vvf-big", Name: "Vigili del Fuoco", PEC: pec}}, 64<<10)
+	h := e.handler(1)
+	x, err := e.svc.ConveneSession(e.ctx, operator, "P-BIG", f.conferenceID, domain.ConveneInput{Start: start,
+		ConvocationFileKey: f.key, BodyIDs: []string{"vvf-big"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	batch := e.stream.Read(t, 3, 15*time.Second)
+	if resp := e.handle(h, batch); len(resp.BatchItemFailures) != 0 {
+		t.Fatalf("failures: %+v", resp.BatchItemFailures)
+	}
+	m := one(t, sestest.Store(t).To(pec), "convocation")
+	for _, a := range m.Attachments {
+		if strings.HasSuffix(a.Filename, ".pdf") {
+			t.Errorf("a convocation over the cap was attached: %s (%d bytes)", a.Filename, len(a.Bytes(t)))
+		}
+	}
+	expiry := domain.FormatRome(start.Add(30 * 24 * time.Hour))
+	contains(t, "convocation text", m.Body.Text, "è troppo grande per essere allegato", "valido fino al "+expiry, "Link della riunione: "+meetLink)
+	match := convocationLinkRe.FindStringSubmatch(m.Body.Text)
+	if match == nil {
+		t.Fatalf("no download link in:\n%s", m.Body.Text)
+	}
+	if want := managerhandler.ConvocationPath + "P-BIG/" + f.conferenceID + "/" + x.ID; match[1] != want {
+		t.Errorf("link path %s, want %s", match[1], want)
+	}
+	tok, err := url.QueryUnescape(match[2])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(m.Body.HTML, url.QueryEscape(tok)) {
+		t.Error("the HTML part lacks the link")
+	}
+
+	// The manager's route, as deployed: same LINK_KEY, same bucket.
+	mg := managerhandler.New(e.svc, e.clk, e.links, slog.New(slog.DiscardHandler))
+	open := func(path, tok string) *http.Response {
+		t.Helper()
+		rec := httptest.NewRecorder()
+		mg.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path+"?t="+url.QueryEscape(tok), nil))
+		return rec.Result()
+	}
+	resp := open(match[1], tok)
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Cache-Control") != "no-store" {
+		t.Fatalf("download link: %d %v", resp.StatusCode, resp.Header)
+	}
+	get, err := http.Get(resp.Header.Get("Location"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(get.Body)
+	get.Body.Close()
+	if get.StatusCode != http.StatusOK || !bytes.Equal(body, f.file) ||
+		!strings.Contains(get.Header.Get("Content-Disposition"), "convocazione-pratica-2027_043-seduta-1.pdf") {
+		t.Errorf("pre-signed GET: %d %q, %d bytes", get.StatusCode, get.Header.Get("Content-Disposition"), len(body))
+	}
+
+	// Another session's path, a forged or expired token: refused.
+	if r := open(managerhandler.ConvocationPath+"P-BIG/"+f.conferenceID+"/altra", tok); r.StatusCode != http.StatusForbidden {
+		t.Errorf("other session: %d", r.StatusCode)
+	}
+	if r := open(match[1], tok+"x"); r.StatusCode != http.StatusForbidden {
+		t.Errorf("forged token: %d", r.StatusCode)
+	}
+	subject := signedlink.ConvocationSubject("P-BIG", f.conferenceID, x.ID)
+	if r := open(match[1], e.links.SignUntil(signedlink.Convocation, subject, now.Add(-time.Minute))); r.StatusCode != http.StatusForbidden {
+		t.Errorf("expired token: %d", r.StatusCode)
+	}
+	if r := open(match[1], e.links.Sign(signedlink.Answer, subject, now)); r.StatusCode != http.StatusForbidden {
+		t.Errorf("a token of another purpose: %d", r.StatusCode)
+	}
+	// Cancelled: the link answers 410.
+	e.clk.Set(start.Add(-time.Hour))
+	if _, err := e.svc.SetSessionState(e.ctx, operator, "P-BIG", f.conferenceID, x.ID, domain.SessionCancelled, ""); err != nil {
+		t.Fatal(err)
+	}
+	if r := open(match[1], tok); r.StatusCode != http.StatusGone {
+		t.Errorf("cancelled session: %d", r.StatusCode)
 	}
 }

@@ -26,6 +26,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
+	"suapcds/shared/app"
 	"suapcds/shared/clock"
 	"suapcds/shared/domain"
 	"suapcds/shared/mail"
@@ -46,6 +47,13 @@ type Store interface {
 	store.Outbox
 }
 
+// Files reads the conferences' files to attach them: *recording.Files on
+// the bucket. Read answers recording.ErrTooLarge above maxBytes and
+// domain.ErrNotFound for a missing key.
+type Files interface {
+	Read(ctx context.Context, key string, maxBytes int64) ([]byte, app.ObjectInfo, error)
+}
+
 // Defaults of Deps.
 const (
 	// DefaultClaimLease is how long a claim protects an item being sent.
@@ -56,6 +64,10 @@ const (
 	DefaultConcurrency = 4
 	// DefaultServiceName is the regional service's display name in mails.
 	DefaultServiceName = "Servizio regionale videoconferenze SUAP"
+	// DefaultAttachMaxBytes is the largest convocation file attached to a
+	// mail (5 MiB: base64 makes it ~6.8 MB, well within SES's 40 MB and the
+	// usual PEC mailbox limits); a larger one is sent as a link.
+	DefaultAttachMaxBytes int64 = 5 << 20
 )
 
 // Deps is everything the handler needs. main.go fills it from the
@@ -66,8 +78,14 @@ type Deps struct {
 	Sender mail.Sender
 	// Clock defaults to the system clock.
 	Clock clock.Clock
-	// Links signs the manager's links (LINK_KEY).
+	// Links signs the manager's links and the convocations' download links
+	// (LINK_KEY).
 	Links *signedlink.Signer
+	// Files reads the convocation files to attach (BUCKET); nil sends the
+	// download link instead.
+	Files Files
+	// AttachMaxBytes defaults to DefaultAttachMaxBytes.
+	AttachMaxBytes int64
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
 
@@ -115,6 +133,9 @@ func New(d Deps) *Handler {
 	}
 	if h.concurrency <= 0 {
 		h.concurrency = DefaultConcurrency
+	}
+	if h.d.AttachMaxBytes <= 0 {
+		h.d.AttachMaxBytes = DefaultAttachMaxBytes
 	}
 	h.idDomain = "suapcds.invalid"
 	if _, dom, ok := strings.Cut(d.MailFrom, "@"); ok && dom != "" {

@@ -106,6 +106,9 @@ type env struct {
 	links  *signedlink.Signer
 	clk    *clock.Fixed
 	logs   *testenv.Buffer
+	// files and attachMax configure the handler's convocation files.
+	files     handler.Files
+	attachMax int64
 
 	mailbox, officeMail, pec string
 }
@@ -156,6 +159,8 @@ func (e *env) handler(concurrency int) *handler.Handler {
 		MailFrom:       mailFrom,
 		PublicBaseURL:  baseURL,
 		Concurrency:    concurrency,
+		Files:          e.files,
+		AttachMaxBytes: e.attachMax,
 	})
 }
 

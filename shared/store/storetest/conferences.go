@@ -17,6 +17,51 @@ import (
 func testConferences(t *testing.T, e *env) {
 	t.Run("Bodies", func(t *testing.T) { testBodies(t, e) })
 	t.Run("ConveneAndUpdate", func(t *testing.T) { testConvene(t, e) })
+	t.Run("Close", func(t *testing.T) { testCloseConference(t, e) })
+}
+
+// testCloseConference: a conference's conclusion is stored on the version
+// read, with its history; a convocation in between makes it stale.
+func testCloseConference(t *testing.T, e *env) {
+	p := e.pratica("P-CDS-CLOSE", "suap-africo", "bacino-locride")
+	c := &domain.Conference{PraticaID: p.ID, Type: domain.CDSDecisoriaSemplificata, StartDate: workdays.NewDate(2026, 11, 2),
+		CreatedAt: e.base, CreatedBy: operator.UserID}
+	if err := e.repo.CreateConference(e.ctx, c, domain.NewHistory(p.ID, operator, domain.OpConferenceCreated, "", e.base)); err != nil {
+		t.Fatal(err)
+	}
+	read := *c
+	// Meanwhile a session is convened: the conference moves to version 2.
+	next := *c
+	next.SessionCount = 1
+	x := &domain.Session{PraticaID: p.ID, ConferenceID: c.ID, Seq: 1, Start: e.base.Add(24 * time.Hour), Place: "Sala",
+		State: domain.SessionConvened, CreatedAt: e.base, UpdatedAt: e.base}
+	if err := e.repo.ConveneSession(e.ctx, store.ConveneChange{Session: x, Conference: &next}); err != nil {
+		t.Fatal(err)
+	}
+	read.Outcome, read.EndDate = domain.OutcomePositive, workdays.NewDate(2026, 11, 20)
+	n := e.historyLen(p.ID)
+	if err := e.repo.UpdateConference(e.ctx, &read, domain.NewHistory(p.ID, operator, domain.OpConferenceClosed, "", e.base)); !errors.Is(err, domain.ErrConflict) {
+		t.Fatalf("stale conclusion: %v", err)
+	}
+	if e.historyLen(p.ID) != n {
+		t.Fatal("a refused conclusion wrote history")
+	}
+	got, err := e.repo.GetConference(e.ctx, p.ID, c.ID)
+	if err != nil || got.Closed() || got.Version != 2 {
+		t.Fatalf("after the stale conclusion: %+v %v", got, err)
+	}
+	got.Outcome, got.EndDate, got.ClosingFileKey = domain.OutcomeWithCondition, workdays.NewDate(2026, 11, 20), "conferences/x/y/z"
+	if err := e.repo.UpdateConference(e.ctx, got, domain.NewHistory(p.ID, operator, domain.OpConferenceClosed, "Esito", e.base)); err != nil || got.Version != 3 {
+		t.Fatalf("conclusion: %v (version %d)", err, got.Version)
+	}
+	if e.historyLen(p.ID) != n+1 {
+		t.Error("no history entry for the conclusion")
+	}
+	back, err := e.repo.GetConference(e.ctx, p.ID, c.ID)
+	if err != nil || back.Outcome != domain.OutcomeWithCondition || back.EndDate != workdays.NewDate(2026, 11, 20) ||
+		back.ClosingFileKey != "conferences/x/y/z" || back.SessionCount != 1 || back.Version != 3 {
+		t.Fatalf("stored: %+v %v", back, err)
+	}
 }
 
 func testBodies(t *testing.T, e *env) {

@@ -1,0 +1,42 @@
+// Storico: the pratica's history, oldest first, a page at a time (figure 5).
+import { api, query } from './api.js';
+import { h, clear } from './dom.js';
+import { praticaHeader } from './pratica.js';
+
+/** storico renders the Storico tab of pratica id into main. */
+export async function storico(main, id, ctx) {
+  const pid = encodeURIComponent(id);
+  const [p, first] = await Promise.all([api('GET', `/pratiche/${pid}`), api('GET', `/pratiche/${pid}/history${query({ limit: 50 })}`)]);
+  if (ctx.stale()) return;
+  const tbody = h('tbody', {});
+  const more = h('button', { type: 'button', class: 'secondary', id: 'more-history' }, 'Altre operazioni');
+  const status = h('p', { role: 'status', class: 'muted' });
+  let next = '';
+  const add = (page) => {
+    for (const e of page.items) {
+      tbody.append(h('tr', {}, h('td', {}, e.name), h('td', {}, e.roleUnit),
+        h('td', {}, e.operation, e.detail ? h('div', { class: 'hint' }, e.detail) : null), h('td', {}, e.atLabel)));
+    }
+    next = page.next || '';
+    more.hidden = !next;
+  };
+  more.addEventListener('click', async () => {
+    more.disabled = true;
+    try {
+      add(await api('GET', `/pratiche/${pid}/history${query({ limit: 50, cursor: next })}`));
+      status.textContent = 'Altre operazioni caricate.';
+    } catch (e) {
+      status.textContent = e.message;
+      status.className = 'error';
+    } finally {
+      more.disabled = false;
+    }
+  });
+  add(first);
+  clear(main, ...praticaHeader(p, 'storico'), h('h2', {}, 'Storico'),
+    h('p', { class: 'muted' }, 'La scheda Storico presenta una lista cronologica di tutte le modifiche effettuate alla pratica e il relativo utente che le ha apportate.'),
+    h('table', { id: 'history' }, h('caption', {}, `Operazioni effettuate sulla pratica numero ${p.number}`),
+      h('thead', {}, h('tr', {}, ['Nominativo', 'Ruolo / Struttura', 'Operazione svolta', 'Data / Ora'].map((t) => h('th', { scope: 'col' }, t)))),
+      tbody),
+    first.items.length ? null : h('p', { class: 'muted' }, 'Nessuna operazione registrata.'), more, status);
+}

@@ -1,0 +1,27 @@
+// Command console is the operators' web console's Lambda function behind the
+// HTTP API: it serves the console's embedded files on the API's origin. It
+// only wires: configuration from the environment, lambda.Start.
+package main
+
+import (
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
+
+	"suapcds/functions/console/handler"
+	"suapcds/shared/config"
+)
+
+func main() {
+	logger := config.Logger()
+	h, err := handler.New(handler.Config{
+		Issuer:       os.Getenv("OIDC_ISSUER"),
+		ClientID:     os.Getenv("OIDC_CLIENT_ID"),
+		ExtraOrigins: os.Getenv("OIDC_EXTRA_ORIGINS"),
+	}, logger)
+	if err != nil {
+		config.Fatal("OIDC_ISSUER, OIDC_CLIENT_ID, OIDC_EXTRA_ORIGINS", err)
+	}
+	lambda.Start(httpadapter.NewV2(h).ProxyWithContext)
+}
