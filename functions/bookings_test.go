@@ -79,10 +79,15 @@ func TestLeadTime(t *testing.T) {
 			var hint struct {
 				LastRequestDayLabel string `json:"lastRequestDayLabel"`
 				Open                bool   `json:"open"`
+				DefaultEmail        string `json:"defaultEmail"`
 			}
 			e.api.Do("GET", "/pratiche/"+id+"/booking-requests/last-day?start="+strings.ReplaceAll(c.meeting.Format(time.RFC3339), "+", "%2B"),
 				&c.office, nil).JSON(t, &hint)
-			if hint.LastRequestDayLabel != c.lastDay || hint.Open {
+			office, err := e.store.GetOffice(e.ctx, c.office.OfficeID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if hint.LastRequestDayLabel != c.lastDay || hint.Open || hint.DefaultEmail == "" || hint.DefaultEmail != office.Email {
 				t.Errorf("last-day hint: %+v", hint)
 			}
 		})

@@ -129,7 +129,7 @@ func TestCloseConference(t *testing.T) {
 	}
 	hist := e.historyDetails(id)
 	if d := hist["Conferenza dei servizi conclusa"]; len(d) != 1 ||
-		d[0] != "Esito: Positivo con prescrizioni; data di conclusione: 11-03-2026; atto di conclusione allegato" {
+		d[0] != "Esito: Positivo con prescrizioni; data di conclusione: 11-03-2026; determinazione conclusiva allegata" {
 		t.Errorf("history: %q", d)
 	}
 

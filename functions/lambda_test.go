@@ -45,6 +45,7 @@ import (
 	"suapcds/shared/clock"
 	"suapcds/shared/domain"
 	"suapcds/shared/httpapi/apitest"
+	"suapcds/shared/signedlink"
 	"suapcds/shared/store"
 	"suapcds/shared/store/dynamo"
 	"suapcds/shared/store/dynamo/dynamotest"
@@ -96,7 +97,7 @@ var rieCases = []rieCase{
 	// A convened body's download link, signed with the sample key, for a
 	// session this table does not have: the binary verifies the link (403
 	// otherwise) and looks the session up.
-	{file: "manager-convocation-download.json", status: 404},
+	{file: "manager-convocation-download.json", status: 404, event: freshConvocationLink},
 	// The console's files (no store, no authorizer).
 	{file: "console-index.json", status: 200},
 	{file: "console-file.json", status: 200},
@@ -544,6 +545,29 @@ func checkAPIAnswer(t *testing.T, c rieCase, raw, answer []byte) {
 // bookableStart keeps the booking sample bookable on the real clock: once
 // its meeting date is inside the lead time (from March 2027) the meeting
 // moves to 10:00 sixty days ahead.
+// freshConvocationLink re-signs the sample's convocation link (sample key,
+// same session) to expire in an hour: the bootstrap runs on the real clock,
+// which will overtake the sample's expiry.
+func freshConvocationLink(t *testing.T, raw []byte) []byte {
+	var ev events.APIGatewayV2HTTPRequest
+	if err := json.Unmarshal(raw, &ev); err != nil {
+		t.Fatal(err)
+	}
+	signer, err := signedlink.New([]byte(sampleLinkKey), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pp := ev.PathParameters
+	tok := signer.SignUntil(signedlink.Convocation, signedlink.ConvocationSubject(pp["praticaId"], pp["conferenceId"], pp["sessionId"]),
+		time.Now().Add(time.Hour))
+	ev.QueryStringParameters["t"], ev.RawQueryString = tok, "t="+tok
+	out, err := json.Marshal(ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
 func bookableStart(t *testing.T, raw []byte) []byte {
 	var ev map[string]any
 	if err := json.Unmarshal(raw, &ev); err != nil {

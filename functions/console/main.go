@@ -19,9 +19,10 @@ func main() {
 		Issuer:       os.Getenv("OIDC_ISSUER"),
 		ClientID:     os.Getenv("OIDC_CLIENT_ID"),
 		ExtraOrigins: os.Getenv("OIDC_EXTRA_ORIGINS"),
+		FileOrigins:  os.Getenv("FILE_ORIGINS"),
 	}, logger)
 	if err != nil {
-		config.Fatal("OIDC_ISSUER, OIDC_CLIENT_ID, OIDC_EXTRA_ORIGINS", err)
+		config.Fatal("OIDC_ISSUER, OIDC_CLIENT_ID, OIDC_EXTRA_ORIGINS, FILE_ORIGINS", err)
 	}
 	lambda.Start(httpadapter.NewV2(h).ProxyWithContext)
 }

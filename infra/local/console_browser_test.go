@@ -294,6 +294,7 @@ func TestConsoleOperatorTour(t *testing.T) {
 		t.Fatalf("last day: %d %s", ld.status, ld.body)
 	}
 	b.waitText("#last-day", "Ultimo giorno per inviare la richiesta: "+last.LastRequestDayLabel)
+	b.waitValue("#email", "suap@comune.africo.rc.it")
 
 	// Without a subject: the error next to it, the date kept.
 	b.do("book without a subject", chromedp.Click(chromedp.ID("book")))
@@ -303,9 +304,12 @@ func TestConsoleOperatorTour(t *testing.T) {
 	}
 	b.shot("04-conferenza-errore")
 	const subject = "Conferenza di servizi sincrona - impianto"
+	// A first booking: the e-mail is pre-filled with the office's address.
+	if got := b.value("#email"); got != "suap@comune.africo.rc.it" {
+		t.Errorf("e-mail pre-filled with %q, want the office's", got)
+	}
 	b.do("fill the form",
 		chromedp.SendKeys(chromedp.ID("subject"), subject),
-		chromedp.SendKeys(chromedp.ID("email"), "suap@comune.africo.rc.it"),
 		chromedp.Click(chromedp.ID("book")))
 	if got := b.text("#status-state"); got != "Aperta" {
 		t.Errorf("status panel state %q, want Aperta", got)

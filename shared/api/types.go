@@ -316,4 +316,7 @@ type LastDayView struct {
 	LeadDays            int           `json:"leadDays"`
 	// Open tells whether a request sent now would still be in time.
 	Open bool `json:"open"`
+	// DefaultEmail is the address a request without "email" gets: the
+	// office's, which the booking form pre-fills.
+	DefaultEmail string `json:"defaultEmail,omitempty"`
 }

@@ -180,7 +180,7 @@ var ErrSessionCancelled = &domain.Error{Kind: domain.KindConflict, Code: "sessio
 
 // errConferenceFileNotFound: no file of the conference has that id.
 var errConferenceFileNotFound = &domain.Error{Kind: domain.KindNotFound, Code: "file_not_found",
-	Detail: "File della conferenza non trovato: sono scaricabili la convocazione e il verbale di ogni seduta e l'atto di chiusura della conferenza."}
+	Detail: "File della conferenza non trovato: sono scaricabili la convocazione e il verbale di ogni seduta e la determinazione conclusiva della conferenza."}
 
 // FileDownload is a pre-signed GET of a conference file.
 type FileDownload struct {

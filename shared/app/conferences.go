@@ -354,7 +354,7 @@ func (s *Service) CloseConference(ctx context.Context, who domain.Principal, pra
 	}
 	detail := fmt.Sprintf("Esito: %s; data di conclusione: %s", c.Outcome.Label(), c.EndDate.Italian())
 	if c.ClosingFileKey != "" {
-		detail += "; atto di conclusione allegato"
+		detail += "; determinazione conclusiva allegata"
 	}
 	if err := s.store.UpdateConference(ctx, c, domain.NewHistory(p.ID, who, domain.OpConferenceClosed, detail, now)); err != nil {
 		return nil, err

@@ -75,20 +75,21 @@ func (s *Service) praticaWithOffice(ctx context.Context, who domain.Principal, i
 }
 
 // LastRequestDay is the last day a request for a meeting at start can be
-// sent from the office, for the form's hint.
-func (s *Service) LastRequestDay(ctx context.Context, who domain.Principal, id string, start time.Time) (workdays.Date, error) {
+// sent from the office, and the e-mail address a request defaults to (the
+// office's): the booking form's hint and pre-filled address.
+func (s *Service) LastRequestDay(ctx context.Context, who domain.Principal, id string, start time.Time) (workdays.Date, string, error) {
 	if err := operatorOnly(who); err != nil {
-		return workdays.Date{}, err
+		return workdays.Date{}, "", err
 	}
 	_, office, err := s.praticaWithOffice(ctx, who, id)
 	if err != nil {
-		return workdays.Date{}, err
+		return workdays.Date{}, "", err
 	}
 	cal, err := s.calendar(office)
 	if err != nil {
-		return workdays.Date{}, err
+		return workdays.Date{}, "", err
 	}
-	return cal.LastRequestDay(workdays.DateOf(start), s.leadDays), nil
+	return cal.LastRequestDay(workdays.DateOf(start), s.leadDays), office.Email, nil
 }
 
 // visibleRequest loads a request the caller may read; others get not found.

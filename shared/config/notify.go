@@ -44,8 +44,10 @@ type Notify struct {
 	// S3Endpoint is S3_ENDPOINT, set only for MinIO or the local run.
 	S3Endpoint string
 	// AttachMaxBytes is CONVOCATION_ATTACH_MAX_BYTES: the largest
-	// convocation attached (optional, 1 KiB to 20 MiB; 0 means the
-	// handler's default, 5 MiB). Larger ones are mailed as a link.
+	// convocation attached (optional, 1 KiB to 10 MiB; 0 means the
+	// handler's default, 5 MiB). Larger ones are mailed as a link. The
+	// bound keeps a batch within notify's memory: a mail takes about ten
+	// times its attachment while it is built and sent.
 	AttachMaxBytes int64
 	// Concurrency is NOTIFY_CONCURRENCY: how many records of a batch are
 	// mailed at once (optional, 1 to 32; 0 means the handler's default).
@@ -88,8 +90,8 @@ func NotifyFromEnv() (Notify, error) {
 	}
 	if v := os.Getenv("CONVOCATION_ATTACH_MAX_BYTES"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || n < 1<<10 || n > 20<<20 {
-			errs = append(errs, fmt.Errorf("CONVOCATION_ATTACH_MAX_BYTES=%q: want 1024 to 20971520", v))
+		if err != nil || n < 1<<10 || n > 10<<20 {
+			errs = append(errs, fmt.Errorf("CONVOCATION_ATTACH_MAX_BYTES=%q: want 1024 to 10485760", v))
 		}
 		c.AttachMaxBytes = n
 	}

@@ -61,7 +61,7 @@ func TestNotifyFromEnvReportsEveryProblem(t *testing.T) {
 		"PUBLIC_BASE_URL":              "http://videoconferenze.example.it",
 		"LINK_KEY":                     "short",
 		"NOTIFY_CONCURRENCY":           "0",
-		"CONVOCATION_ATTACH_MAX_BYTES": "30000000",
+		"CONVOCATION_ATTACH_MAX_BYTES": "10485761",
 	})
 	_, err := config.NotifyFromEnv()
 	if err == nil {

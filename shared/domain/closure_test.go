@@ -54,6 +54,9 @@ func TestConferenceClose(t *testing.T) {
 	held := domain.Session{ConferenceID: "c1", Seq: 1, State: domain.SessionHeld}
 	convened := domain.Session{ConferenceID: "c1", Seq: 2, State: domain.SessionConvened, Start: rome(2026, time.March, 25, 10, 0)}
 	ofOther := domain.Session{ConferenceID: "c2", Seq: 1, State: domain.SessionConvened}
+	// Held late on 12 March in Rome (already 13 March nowhere, 12 in UTC too).
+	heldLate := domain.Session{ConferenceID: "c1", Seq: 3, State: domain.SessionHeld, Start: rome(2026, time.March, 12, 23, 30)}
+	cancelledLater := domain.Session{ConferenceID: "c1", Seq: 4, State: domain.SessionCancelled, Start: rome(2026, time.March, 19, 10, 0)}
 	ok := domain.CloseConferenceInput{Outcome: domain.OutcomePositive, EndDate: date(2026, time.March, 20)}
 	with := func(f func(*domain.CloseConferenceInput)) domain.CloseConferenceInput { in := ok; f(&in); return in }
 	for _, c := range []struct {
@@ -73,6 +76,10 @@ func TestConferenceClose(t *testing.T) {
 		{name: "no end date", in: with(func(in *domain.CloseConferenceInput) { in.EndDate = workdays.Date{} }), fields: "endDate:required"},
 		{name: "31 February", in: with(func(in *domain.CloseConferenceInput) { in.EndDate.Month, in.EndDate.Day = time.February, 31 }), fields: "endDate:required"},
 		{name: "before the start", in: with(func(in *domain.CloseConferenceInput) { in.EndDate = date(2026, time.March, 8) }), fields: "endDate:before_start"},
+		{name: "the day of the last session held", in: with(func(in *domain.CloseConferenceInput) { in.EndDate = date(2026, time.March, 12) }),
+			sessions: []domain.Session{held, heldLate, cancelledLater}},
+		{name: "before the last session held", in: with(func(in *domain.CloseConferenceInput) { in.EndDate = date(2026, time.March, 11) }),
+			sessions: []domain.Session{held, heldLate, cancelledLater}, fields: "endDate:before_last_session"},
 		{name: "tomorrow", in: with(func(in *domain.CloseConferenceInput) { in.EndDate = date(2026, time.March, 21) }), fields: "endDate:in_the_future"},
 		{name: "both wrong", in: domain.CloseConferenceInput{Outcome: "x", EndDate: date(2027, time.January, 1)}, fields: "outcome:invalid_outcome,endDate:in_the_future"},
 		{name: "key with a newline", in: with(func(in *domain.CloseConferenceInput) { in.ClosingFileKey = "a\nb" }), fields: "closingFileKey:control_characters"},

@@ -503,7 +503,8 @@ type CloseConferenceInput struct {
 
 // Close concludes c with in's outcome, end date and closing file. sessions
 // are c's sessions (others are ignored); today is the current date in
-// Europe/Rome. The end date runs from the conference's start to today.
+// Europe/Rome. The end date runs from the conference's start, and its last
+// session held, to today.
 // Checking that the closing file was uploaded is the caller's.
 func (c *Conference) Close(in CloseConferenceInput, sessions []Session, today workdays.Date) error {
 	if c.Closed() {
@@ -523,8 +524,17 @@ func (c *Conference) Close(in CloseConferenceInput, sessions []Session, today wo
 		fe.add("endDate", "before_start", "La data di conclusione non può precedere la data di indizione ("+c.StartDate.Italian()+").")
 	case in.EndDate.After(today):
 		fe.add("endDate", "in_the_future", "La data di conclusione non può essere successiva alla data odierna.")
+	default:
+		// Not before the last meeting held: the conference ends with it.
+		for i := range sessions {
+			x := &sessions[i]
+			if day := workdays.DateOf(x.Start); x.ConferenceID == c.ID && x.State == SessionHeld && in.EndDate.Before(day) {
+				fe.add("endDate", "before_last_session", fmt.Sprintf("La data di conclusione non può precedere la seduta n. %d, svolta il %s.", x.Seq, day.Italian()))
+				break
+			}
+		}
 	}
-	key := checkLine(&fe, "closingFileKey", "atto di conclusione", in.ClosingFileKey, MaxFileKeyLen, false)
+	key := checkLine(&fe, "closingFileKey", "determinazione conclusiva", in.ClosingFileKey, MaxFileKeyLen, false)
 	if err := fe.err(); err != nil {
 		return err
 	}

@@ -197,8 +197,9 @@ func TestMIMEWithInvitation(t *testing.T) {
 	}
 }
 
-// TestMIMEWithAttachment: a file goes as a base64 attachment with its name
-// (non-ASCII included) and type, byte for byte, after the alternatives.
+// TestMIMEWithAttachment: a file goes as an attachment with its name and
+// type, its bytes (binary ones included) intact, after the alternatives; an
+// attachment without name, type or content is a permanent error.
 func TestMIMEWithAttachment(t *testing.T) {
 	m := sample()
 	data := append([]byte("%PDF-1.7\n"), bytes.Repeat([]byte{0, 0xff, 0x80, '\n'}, 5000)...)

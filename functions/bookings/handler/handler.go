@@ -80,14 +80,14 @@ func (h handler) lastDay(w http.ResponseWriter, r *http.Request, who domain.Prin
 	if err := start.UnmarshalJSON([]byte(`"` + r.URL.Query().Get("start") + `"`)); err != nil || start.IsZero() {
 		return httpapi.QueryError("start", "Il parametro «start» deve essere una data e ora RFC 3339 con fuso orario.")
 	}
-	day, err := h.svc.LastRequestDay(r.Context(), who, r.PathValue("praticaId"), start.Time)
+	day, email, err := h.svc.LastRequestDay(r.Context(), who, r.PathValue("praticaId"), start.Time)
 	if err != nil {
 		return err
 	}
 	today := workdays.DateOf(h.clock.Now())
 	httpapi.WriteJSON(w, http.StatusOK, api.LastDayView{
 		Start: start, LastRequestDay: day, LastRequestDayLabel: domain.ItalianDay(day),
-		LeadDays: h.svc.LeadDays(), Open: !today.After(day),
+		LeadDays: h.svc.LeadDays(), Open: !today.After(day), DefaultEmail: email,
 	})
 	return nil
 }

@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"slices"
 	"strings"
 
 	"suapcds/shared/httpapi"
@@ -48,6 +49,11 @@ type Config struct {
 	// page must call to sign in (space or comma separated), e.g. the
 	// hosted domain that serves the token endpoint of Amazon Cognito.
 	ExtraOrigins string
+	// FileOrigins is FILE_ORIGINS: the origins the page uploads the
+	// conferences' files to (space or comma separated), i.e. the bucket's
+	// pre-signed POST URL, e.g. https://<bucket>.s3.<region>.amazonaws.com.
+	// Not needed where the bucket is on the page's own origin (the local run).
+	FileOrigins string
 	// LocalSignIn, on the local run only, is the page listing the demo
 	// sign-in links (/_local/), shown instead of the identity provider.
 	LocalSignIn string
@@ -75,7 +81,11 @@ func New(c Config, logger *slog.Logger) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	h.csp = contentSecurityPolicy(origins)
+	files, err := parseOrigins(c.FileOrigins)
+	if err != nil {
+		return nil, err
+	}
+	h.csp = contentSecurityPolicy(append(origins, files...))
 	err = fs.WalkDir(static, "static", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
@@ -138,19 +148,28 @@ func signInOrigins(c Config) ([]string, error) {
 		}
 		return nil, nil
 	}
+	return parseOrigins(c.Issuer + " " + c.ExtraOrigins)
+}
+
+// parseOrigins turns a space or comma separated list of http(s) URLs into
+// their origins (scheme and host).
+func parseOrigins(list string) ([]string, error) {
 	var out []string
-	for _, raw := range append([]string{c.Issuer}, strings.FieldsFunc(c.ExtraOrigins, func(r rune) bool { return r == ',' || r == ' ' })...) {
+	for _, raw := range strings.FieldsFunc(list, func(r rune) bool { return r == ',' || r == ' ' }) {
 		u, err := url.Parse(raw)
 		if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
-			return nil, errors.New("sign-in origin " + raw + ": want an http(s) URL")
+			return nil, errors.New("origin " + raw + ": want an http(s) URL")
 		}
-		out = append(out, u.Scheme+"://"+u.Host)
+		if o := u.Scheme + "://" + u.Host; !slices.Contains(out, o) {
+			out = append(out, o)
+		}
 	}
 	return out, nil
 }
 
 // contentSecurityPolicy allows the page's own files only: no inline script
-// or style, no framing, API calls to its own origin and the sign-in origins.
+// or style, no framing, API calls to its own origin, the sign-in origins and
+// the conference files' bucket (the page posts the files there directly).
 func contentSecurityPolicy(origins []string) string {
 	connect := strings.Join(append([]string{"'self'"}, origins...), " ")
 	return "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +

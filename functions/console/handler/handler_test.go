@@ -108,7 +108,7 @@ func TestFiles(t *testing.T) {
 			t.Errorf("%s parses strings as HTML or code", name)
 		}
 	}
-	for _, must := range []string{"app.js", "api.js", "auth.js", "verifiche.js", "conferenza.js", "videoconferenza.js", "storico.js", "style.css"} {
+	for _, must := range []string{"app.js", "api.js", "auth.js", "verifiche.js", "conferenza.js", "conferenze.js", "videoconferenza.js", "storico.js", "style.css"} {
 		if !seen[must] {
 			t.Errorf("%s is not reached from index.html", must)
 		}
@@ -173,5 +173,19 @@ func TestNewRefusesBadConfig(t *testing.T) {
 		if _, err := handler.New(c, slog.New(slog.DiscardHandler)); err == nil {
 			t.Errorf("New(%+v) accepted", c)
 		}
+	}
+}
+
+// TestFileOrigins: the bucket the page posts the conferences' files to is
+// allowed in connect-src, also without an identity provider; a malformed
+// one stops the function.
+func TestFileOrigins(t *testing.T) {
+	h := newHandler(t, handler.Config{FileOrigins: "https://suapcds-prod-recordings-1.s3.eu-south-1.amazonaws.com/"})
+	csp := get(t, h, "/console").Header.Get("Content-Security-Policy")
+	if !strings.Contains(csp, "connect-src 'self' https://suapcds-prod-recordings-1.s3.eu-south-1.amazonaws.com;") {
+		t.Errorf("CSP %q lacks the bucket's origin", csp)
+	}
+	if _, err := handler.New(handler.Config{FileOrigins: "data:text/html,x"}, slog.New(slog.DiscardHandler)); err == nil {
+		t.Error("a data: file origin was accepted")
 	}
 }

@@ -23,12 +23,12 @@ func (h handler) convocation() http.Handler {
 		pid, cid, sid := r.PathValue("praticaId"), r.PathValue("conferenceId"), r.PathValue("sessionId")
 		subject := signedlink.ConvocationSubject(pid, cid, sid)
 		if !domain.ValidID(pid) || !domain.ValidID(cid) || !domain.ValidID(sid) {
-			h.forbidden(w)
+			h.convocationRefused(w)
 			return
 		}
 		if _, err := h.links.Verify(r.URL.Query().Get("t"), signedlink.Convocation, subject, h.clock.Now()); err != nil {
 			h.logger.InfoContext(r.Context(), "signed link refused", "reason", err.Error())
-			h.forbidden(w)
+			h.convocationRefused(w)
 			return
 		}
 		u, err := h.svc.ConvocationDownload(r.Context(), pid, cid, sid)
@@ -49,4 +49,12 @@ func (h handler) convocation() http.Handler {
 				Error: "Si è verificato un errore: riprovare tra qualche minuto."})
 		}
 	})
+}
+
+// convocationRefused is the page of an invalid or expired convocation link:
+// a convened body has no account to sign in with, so it is sent back to
+// the office.
+func (h handler) convocationRefused(w http.ResponseWriter) {
+	h.render(w, http.StatusForbidden, pageData{Title: "Link non valido", Blocked: true,
+		Error: "Il link non è valido o è scaduto: contattare l'ufficio SUAP che ha inviato la convocazione per riceverne uno nuovo."})
 }

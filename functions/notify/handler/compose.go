@@ -13,6 +13,7 @@ import (
 	texttemplate "text/template"
 	"time"
 
+	"suapcds/shared/clock"
 	"suapcds/shared/domain"
 	"suapcds/shared/mail"
 	"suapcds/shared/recording"
@@ -105,10 +106,12 @@ type mailData struct {
 type convocationData struct {
 	Body, Place, Type string
 	Seq               int
-	// The convocation file: attached (FileName), or too big and linked
-	// (FileLink, valid until FileLinkExpiry; FileSize as people read it).
+	// The convocation file: attached (FileName), or linked (FileLink, valid
+	// until FileLinkExpiry) when TooLarge (FileSize as people read it) or
+	// not readable from here.
 	FileName       string
 	Attached       bool
+	TooLarge       bool
 	FileLink       string
 	FileLinkExpiry string
 	FileSize       string
@@ -250,6 +253,11 @@ func (h *Handler) convocation(ctx context.Context, ob *store.OutboxItem, now tim
 	if body == nil {
 		return nil, skip("body_not_found", fmt.Errorf("session %s convenes no body %s", x.ID, bodyID))
 	}
+	if x.State == domain.SessionCancelled {
+		// Cancelled before its convocation went out (a retried mail): a
+		// convocation now would only mislead, and its link answers 410.
+		return nil, skip("session_cancelled", fmt.Errorf("session %s was cancelled", x.ID))
+	}
 	to := body.PEC
 	if to == "" {
 		to = body.Email
@@ -290,49 +298,53 @@ func (h *Handler) convocation(ctx context.Context, ob *store.OutboxItem, now tim
 		ReplyTo: []mail.Address{{Name: d.Office, Email: replyTo}},
 		To:      []mail.Address{{Name: body.Name, Email: to}},
 	}
-	if err := h.convocationFile(ctx, p, x, m, d.Convocation, now); err != nil {
+	if err := h.convocationFile(ctx, p, x, m, d.Convocation); err != nil {
 		return nil, err
 	}
 	subject := fmt.Sprintf("Convocazione conferenza di servizi – pratica %s – seduta del %s", d.PraticaNumber, d.Start)
 	return h.finish(ob, x.ID, m, d, mailConvocation, subject, now)
 }
 
-// convocationLinkLife is how long after its session a convocation's
-// download link works; it works at least signedlink.DefaultTTL from the
-// mail.
-const convocationLinkLife = 30 * 24 * time.Hour
+// convocationLinkDays is how many days after its session a convocation's
+// download link works.
+const convocationLinkDays = 30
 
 // convocationFile attaches the session's convocation file to m, or, when it
 // is over AttachMaxBytes (or cannot be read from here), puts in c a signed
 // link to the manager's download route, which presigns a fresh GET at each
 // click: a pre-signed S3 URL made here would die with this function's
 // temporary credentials, within hours. A failed read is retried.
-func (h *Handler) convocationFile(ctx context.Context, p *domain.Pratica, x *domain.Session, m *mail.Message, c *convocationData, now time.Time) error {
+func (h *Handler) convocationFile(ctx context.Context, p *domain.Pratica, x *domain.Session, m *mail.Message, c *convocationData) error {
 	if x.ConvocationFileKey == "" {
 		return nil
 	}
 	c.FileName = domain.ConvocationFileName(p.Number, x.Seq, "")
 	if h.d.Files != nil {
 		data, info, err := h.d.Files.Read(ctx, x.ConvocationFileKey, h.d.AttachMaxBytes)
+		ct := info.ContentType
+		if ct == "" {
+			// Checked when convening; a type lost since must not make the
+			// mail unsendable (go-mail needs one).
+			ct = "application/octet-stream"
+		}
 		switch {
 		case err == nil && len(data) > 0:
-			c.FileName = domain.ConvocationFileName(p.Number, x.Seq, info.ContentType)
+			c.FileName = domain.ConvocationFileName(p.Number, x.Seq, ct)
 			c.Attached = true
-			m.Attachments = append(m.Attachments, mail.Attachment{Name: c.FileName, ContentType: info.ContentType, Data: data})
+			m.Attachments = append(m.Attachments, mail.Attachment{Name: c.FileName, ContentType: ct, Data: data})
 			return nil
 		case errors.Is(err, recording.ErrTooLarge):
-			c.FileName = domain.ConvocationFileName(p.Number, x.Seq, info.ContentType)
-			c.FileSize = domain.SizeLabel(info.Size)
+			c.FileName = domain.ConvocationFileName(p.Number, x.Seq, ct)
+			c.TooLarge, c.FileSize = true, domain.SizeLabel(info.Size)
 		case errors.Is(err, domain.ErrNotFound), err == nil:
 			h.log.WarnContext(ctx, "convocation file missing: sending its link", "session", x.ID)
 		default:
 			return fmt.Errorf("read convocation file: %w", err)
 		}
 	}
-	expiry := x.Start.Add(convocationLinkLife)
-	if floor := now.Add(signedlink.DefaultTTL); expiry.Before(floor) {
-		expiry = floor
-	}
+	// 30 days after the session (a future one: convening refuses a past
+	// time), on Rome's calendar: the same hour across a DST change.
+	expiry := x.Start.In(clock.Rome).AddDate(0, 0, convocationLinkDays)
 	tok := h.d.Links.SignUntil(signedlink.Convocation, signedlink.ConvocationSubject(p.ID, x.ConferenceID, x.ID), expiry)
 	c.FileLink = h.baseURL + convocationPath + p.ID + "/" + x.ConferenceID + "/" + x.ID + "?t=" + url.QueryEscape(tok)
 	c.FileLinkExpiry = domain.FormatRome(expiry)

@@ -2,6 +2,8 @@ package handler_test
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -171,7 +173,8 @@ func TestConvocationOverTheCapIsLinked(t *testing.T) {
 			t.Errorf("a convocation over the cap was attached: %s (%d bytes)", a.Filename, len(a.Bytes(t)))
 		}
 	}
-	expiry := domain.FormatRome(start.Add(30 * 24 * time.Hour))
+	// 30 days on Rome's calendar: the meeting's hour although DST began between.
+	expiry := "10-04-2027 10:00"
 	contains(t, "convocation text", m.Body.Text, "è troppo grande per essere allegato", "valido fino al "+expiry, "Link della riunione: "+meetLink)
 	match := convocationLinkRe.FindStringSubmatch(m.Body.Text)
 	if match == nil {
@@ -232,5 +235,108 @@ func TestConvocationOverTheCapIsLinked(t *testing.T) {
 	}
 	if r := open(match[1], tok); r.StatusCode != http.StatusGone {
 		t.Errorf("cancelled session: %d", r.StatusCode)
+	}
+}
+
+// flakyFiles fails its first fail reads as a network error would, then
+// reads through.
+type flakyFiles struct {
+	handler.Files
+	fail, reads int
+}
+
+func (f *flakyFiles) Read(ctx context.Context, key string, maxBytes int64) ([]byte, app.ObjectInfo, error) {
+	f.reads++
+	if f.fail > 0 {
+		f.fail--
+		return nil, app.ObjectInfo{}, errors.New("s3: read tcp: connection reset by peer")
+	}
+	return f.Files.Read(ctx, key, maxBytes)
+}
+
+// TestConvocationFileReadFailsThenAttaches: a transient failure to read the
+// convocation fails only that record (its claim released, nothing mailed);
+// the retry attaches the file, and the body gets exactly one mail.
+func TestConvocationFileReadFailsThenAttaches(t *testing.T) {
+	e := newEnv(t)
+	pec := fmt.Sprintf("vvf+%d@cert.vigilfuoco.example.it", time.Now().UnixNano())
+	f := e.convocationFixture(t, "P-FLAKY", "2027/044", []domain.Body{{ID: "vvf-flaky", Name: "Vigili del Fuoco", PEC: pec}}, 1<<10)
+	flaky := &flakyFiles{Files: f.files, fail: 1}
+	e.files = flaky
+	h := e.handler(1)
+	if _, err := e.svc.ConveneSession(e.ctx, operator, "P-FLAKY", f.conferenceID, domain.ConveneInput{Start: start,
+		ConvocationFileKey: f.key, BodyIDs: []string{"vvf-flaky"}}); err != nil {
+		t.Fatal(err)
+	}
+	batch := e.stream.Read(t, 3, 15*time.Second)
+	if resp := e.handle(h, batch); len(resp.BatchItemFailures) != 1 {
+		t.Fatalf("failures %+v, want the convocation's record only", resp.BatchItemFailures)
+	}
+	if got := sestest.Store(t).To(pec); len(got) != 0 {
+		t.Fatalf("%d mails after a failed read, want none", len(got))
+	}
+	if resp := e.handle(h, batch); len(resp.BatchItemFailures) != 0 {
+		t.Fatalf("failures on retry: %+v", resp.BatchItemFailures)
+	}
+	m := one(t, sestest.Store(t).To(pec), "convocation after the retry")
+	var attached bool
+	for _, a := range m.Attachments {
+		attached = attached || a.Filename == "convocazione-pratica-2027_044-seduta-1.pdf" && bytes.Equal(a.Bytes(t), f.file)
+	}
+	if !attached || flaky.reads != 2 {
+		t.Errorf("attached %v after %d reads, want the file after 2", attached, flaky.reads)
+	}
+}
+
+// TestConvocationFileMissingIsLinked: a convocation file gone from the
+// bucket since convening is not retried forever: the mail goes with the
+// download link (which will say so), in neutral words.
+func TestConvocationFileMissingIsLinked(t *testing.T) {
+	e := newEnv(t)
+	pec := fmt.Sprintf("vvf+%d@cert.vigilfuoco.example.it", time.Now().UnixNano())
+	f := e.convocationFixture(t, "P-GONE", "2027/045", []domain.Body{{ID: "vvf-gone", Name: "Vigili del Fuoco", PEC: pec}}, 1<<10)
+	h := e.handler(1)
+	if _, err := e.svc.ConveneSession(e.ctx, operator, "P-GONE", f.conferenceID, domain.ConveneInput{Start: start,
+		ConvocationFileKey: f.key, BodyIDs: []string{"vvf-gone"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.files.Delete(e.ctx, f.key); err != nil {
+		t.Fatal(err)
+	}
+	batch := e.stream.Read(t, 3, 15*time.Second)
+	if resp := e.handle(h, batch); len(resp.BatchItemFailures) != 0 {
+		t.Fatalf("failures: %+v", resp.BatchItemFailures)
+	}
+	m := one(t, sestest.Store(t).To(pec), "convocation")
+	contains(t, "convocation text", m.Body.Text, "Il file di convocazione è disponibile al collegamento seguente:", baseURL+"/enti/convocazioni/P-GONE/")
+	if strings.Contains(m.Body.Text, "troppo grande") {
+		t.Error("a missing file is called too big")
+	}
+}
+
+// TestConvocationOfCancelledSessionIsSkipped: a session cancelled before
+// its convocation went out is not convened by a late mail.
+func TestConvocationOfCancelledSessionIsSkipped(t *testing.T) {
+	e := newEnv(t)
+	pec := fmt.Sprintf("vvf+%d@cert.vigilfuoco.example.it", time.Now().UnixNano())
+	f := e.convocationFixture(t, "P-ANN", "2027/046", []domain.Body{{ID: "vvf-ann", Name: "Vigili del Fuoco", PEC: pec}}, 1<<10)
+	h := e.handler(1)
+	x, err := e.svc.ConveneSession(e.ctx, operator, "P-ANN", f.conferenceID, domain.ConveneInput{Start: start,
+		ConvocationFileKey: f.key, BodyIDs: []string{"vvf-ann"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.SetSessionState(e.ctx, operator, "P-ANN", f.conferenceID, x.ID, domain.SessionCancelled, ""); err != nil {
+		t.Fatal(err)
+	}
+	batch := e.stream.Read(t, 3, 15*time.Second)
+	if resp := e.handle(h, batch); len(resp.BatchItemFailures) != 0 {
+		t.Fatalf("failures: %+v", resp.BatchItemFailures)
+	}
+	if got := sestest.Store(t).To(pec); len(got) != 0 {
+		t.Errorf("%d convocations of a cancelled session, want none", len(got))
+	}
+	if !strings.Contains(e.logs.String(), "session_cancelled") {
+		t.Errorf("the skip is not logged with its reason:\n%s", e.logs)
 	}
 }

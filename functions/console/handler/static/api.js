@@ -82,3 +82,102 @@ export function showError(container, err, codes = {}) {
   (first || top).focus();
   return top;
 }
+
+// The types the API accepts for a conference's files, by extension, for
+// browsers that give a file no type (a .p7m usually).
+const fileTypes = {
+  pdf: 'application/pdf',
+  odt: 'application/vnd.oasis.opendocument.text',
+  docx: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+  p7m: 'application/pkcs7-mime',
+};
+
+/** fileError is a field error on field, shown like the API's. */
+function fileError(field, detail) {
+  return new ApiError(422, { code: 'invalid_file', detail, errors: [{ field, detail }] });
+}
+
+/**
+ * uploadFile uploads file as a file of conference cid of pratica pid: the
+ * API signs a POST form, the browser posts it with the file (last) straight
+ * to the bucket, without the token. It resolves to the file's key; its
+ * errors are reported on field.
+ */
+export async function uploadFile(pid, cid, file, field) {
+  const ext = (file.name.split('.').pop() || '').toLowerCase();
+  const contentType = fileTypes[ext] || file.type || 'application/octet-stream';
+  let form;
+  try {
+    form = await api('POST', `/pratiche/${encodeURIComponent(pid)}/conferences/${encodeURIComponent(cid)}/files`, { contentType });
+  } catch (e) {
+    // The API names the declared type: the person chose the file.
+    if (e.problem && e.problem.errors) e.problem.errors = e.problem.errors.map((fe) => ({ ...fe, field }));
+    throw e;
+  }
+  if (file.size === 0) throw fileError(field, 'Il file è vuoto.');
+  if (form.maxBytes && file.size > form.maxBytes) {
+    throw fileError(field, `Il file supera la dimensione massima di ${Math.floor(form.maxBytes / 1048576)} MB.`);
+  }
+  const fd = new FormData();
+  for (const [k, v] of Object.entries(form.fields)) fd.append(k, v);
+  fd.append('file', file, file.name);
+  let res;
+  try {
+    res = await fetch(form.url, { method: 'POST', body: fd, credentials: 'omit', cache: 'no-store' });
+  } catch {
+    throw fileError(field, 'Caricamento del file non riuscito: impossibile contattare l\'archivio dei file.');
+  }
+  if (!res.ok) throw fileError(field, `Caricamento del file non riuscito (${res.status}): riprovare.`);
+  return form.key;
+}
+
+/** openFile asks the API for a pre-signed link (path answers {url}) and follows it. */
+export async function openFile(path) {
+  const d = await api('GET', path);
+  location.assign(d.url);
+}
+
+/** fileName is the name Content-Disposition gives, or fallback. */
+function fileName(disposition, fallback) {
+  const star = /filename\*\s*=\s*UTF-8''([^;]+)/i.exec(disposition || '');
+  if (star) {
+    try { return decodeURIComponent(star[1].trim()); } catch { /* the plain name below */ }
+  }
+  const plain = /filename\s*=\s*("([^"]*)"|[^;]+)/i.exec(disposition || '');
+  if (plain) return (plain[2] !== undefined ? plain[2] : plain[1]).trim();
+  return fallback;
+}
+
+/**
+ * download fetches path with the token (a plain link could not carry it)
+ * and saves the answer under the name Content-Disposition gives.
+ */
+export async function download(path, fallback) {
+  const headers = { Accept: '*/*' };
+  const token = getToken();
+  if (token) headers.Authorization = 'Bearer ' + token;
+  let res;
+  try {
+    res = await fetch(path, { headers, cache: 'no-store' });
+  } catch {
+    throw new ApiError(0, { code: 'network', detail: 'Impossibile contattare il server: controllare la connessione e riprovare.' });
+  }
+  if (!res.ok) {
+    if (res.status === 401) {
+      forget();
+      window.dispatchEvent(new Event('suapcds:signedout'));
+      throw new ApiError(401, { code: 'unauthenticated', detail: 'La sessione è scaduta o non è valida: accedere di nuovo.' });
+    }
+    const data = (res.headers.get('Content-Type') || '').includes('json') ? await res.json().catch(() => null) : null;
+    throw new ApiError(res.status, data && typeof data.detail === 'string' ? data
+      : { code: 'http_' + res.status, detail: `Errore imprevisto del server (${res.status}): riprovare più tardi.` });
+  }
+  const blob = await res.blob();
+  const url = URL.createObjectURL(blob);
+  const a = h('a', { href: url, download: fileName(res.headers.get('Content-Disposition'), fallback), hidden: true });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  // The browser has taken the blob once the click is handled.
+  setTimeout(() => URL.revokeObjectURL(url), 60000);
+}

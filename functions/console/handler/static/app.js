@@ -34,11 +34,11 @@ function renderUser(u) {
     h('button', { type: 'button', onclick: () => { forget(); route(); } }, 'Esci'));
 }
 
-function renderMenu(path) {
+function renderMenu(path, u) {
   const item = (href, text, current) => h('li', {}, h('a', { href, 'aria-current': current ? 'page' : null }, text));
   clear(menu, h('h2', {}, 'Servizi'), h('ul', {},
     item('#/', 'Gestione pratiche', path === '' || path.startsWith('pratiche')),
-    item('#/videoconferenze', 'Videoconferenza', path.startsWith('videoconferenze'))));
+    u.role === 'manager' ? null : item('#/videoconferenze', 'Videoconferenza', path.startsWith('videoconferenze'))));
 }
 
 function signInPage(err) {
@@ -63,17 +63,18 @@ function signInPage(err) {
   main.querySelector('h1').focus();
 }
 
-function home() {
+function home(u) {
   const input = h('input', { type: 'text', name: 'pratica', required: true, autocomplete: 'off', spellcheck: 'false' });
   const form = h('form', { id: 'open-pratica', onsubmit: (e) => {
     e.preventDefault();
     const id = input.value.trim();
-    if (id) location.hash = `#/pratiche/${encodeURIComponent(id)}/verifiche`;
+    if (id) location.hash = `#/pratiche/${encodeURIComponent(id)}/${u.role === 'manager' ? 'conferenza' : 'verifiche'}`;
   } },
   field('pratica', 'Identificativo della pratica', input, 'Ad esempio africo-2026-0001.'),
   h('button', { type: 'submit' }, 'Apri la pratica'));
   clear(main, h('h1', { tabindex: '-1' }, 'Gestione pratiche'), form,
-    h('p', {}, 'Le richieste di videoconferenza di tutte le pratiche sono nella sezione ', h('a', { href: '#/videoconferenze' }, 'Videoconferenza'), '.'));
+    u.role === 'manager' ? null
+      : h('p', {}, 'Le richieste di videoconferenza di tutte le pratiche sono nella sezione ', h('a', { href: '#/videoconferenze' }, 'Videoconferenza'), '.'));
 }
 
 let seq = 0;
@@ -86,12 +87,20 @@ export async function route() {
   renderUser(u);
   const raw = location.hash.replace(/^#\/?/, '');
   const [path, qs] = raw.split('?');
-  renderMenu(path);
+  renderMenu(path, u);
   const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
   const params = new URLSearchParams(qs || '');
-  if (u.role !== 'suap_operator' && u.role !== 'basin_operator') {
+  const operator = u.role === 'suap_operator' || u.role === 'basin_operator';
+  // The service (manager) may read a pratica's conferences and history, the
+  // API allowing it; nothing else here is for it, nor for the administrator.
+  const managerView = u.role === 'manager' && (parts.length === 0 ||
+    (parts[0] === 'pratiche' && parts.length === 3 && (parts[2] === 'conferenza' || parts[2] === 'storico')));
+  if (!operator && !managerView) {
     clear(main, h('h1', { tabindex: '-1' }, 'Accesso non previsto'),
-      h('p', {}, 'Questa console è per gli operatori SUAP e di bacino. Il servizio regionale risponde dalle pagine dei link ricevuti per e-mail.'));
+      h('p', {}, u.role === 'manager'
+        ? 'Il servizio regionale consulta qui solo le conferenze e lo storico di una pratica; risponde alle richieste dalle pagine dei link ricevuti per e-mail.'
+        : 'Questa console è per gli operatori SUAP e di bacino. Il servizio regionale risponde dalle pagine dei link ricevuti per e-mail.'),
+      u.role === 'manager' ? h('p', {}, h('a', { href: '#/' }, 'Apri una pratica')) : null);
     return;
   }
   clear(main, h('p', { class: 'muted', role: 'status' }, 'Caricamento…'));
@@ -106,7 +115,7 @@ export async function route() {
     } else if (parts[0] === 'videoconferenze' && parts.length === 2) {
       await dettaglio(main, parts[1], ctx);
     } else if (parts.length === 0) {
-      home();
+      home(u);
     } else {
       notFound();
     }

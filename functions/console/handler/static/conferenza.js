@@ -1,10 +1,11 @@
 // Conferenza servizi: the videoconference booking form (manual §2.1), the
 // request's status with the meeting's data once given (§2.2), the earlier
 // request after a NON DISPONIBILE, and the pratica's conferences with their
-// sessions and legal deadlines.
+// sessions and legal deadlines (conferenze.js).
 import { api, showError, clearErrors, query } from './api.js';
 import { h, clear, field, facts, describe, romeInstant } from './dom.js';
 import { praticaHeader } from './pratica.js';
+import { conferences } from './conferenze.js';
 
 const durations = [[30, '30 minuti'], [60, '1 ora'], [90, '1 ora e 30 minuti'], [120, '2 ore'], [180, '3 ore'],
   [240, '4 ore'], [300, '5 ore'], [360, '6 ore'], [420, '7 ore'], [480, '8 ore']];
@@ -64,13 +65,27 @@ function bookingForm(id, email, ctx, main) {
   withRec.addEventListener('change', syncConsent);
   noRec.addEventListener('change', syncConsent);
 
+  // The office's address fills the e-mail field while it is empty and the
+  // person has not typed in it.
+  let typed = false;
+  mail.addEventListener('input', () => { typed = true; });
+  const prefill = (d) => {
+    if (d.defaultEmail && !typed && !mail.value) mail.value = d.defaultEmail;
+  };
+  const lastDayOf = (at) => api('GET', `/pratiche/${encodeURIComponent(id)}/booking-requests/last-day${query({ start: at })}`);
+  if (!email) {
+    // Any instant gives the office's address; a week ahead is a valid one.
+    lastDayOf(romeInstant(new Date(Date.now() + 7 * 86400000).toISOString().slice(0, 16))).then(prefill, () => {});
+  }
+
   let asks = 0;
   const askLastDay = async () => {
     const mine = ++asks;
     const at = romeInstant(start.value);
     if (!at) { lastDay.textContent = ''; return; }
     try {
-      const d = await api('GET', `/pratiche/${encodeURIComponent(id)}/booking-requests/last-day${query({ start: at })}`);
+      const d = await lastDayOf(at);
+      prefill(d);
       if (mine !== asks) return;
       lastDay.textContent = `Ultimo giorno per inviare la richiesta: ${d.lastRequestDayLabel}` +
         (d.open ? '' : ' — termine scaduto: scegliere una data successiva');
@@ -88,7 +103,7 @@ function bookingForm(id, email, ctx, main) {
   const send = h('button', { type: 'submit', id: 'book' }, 'richiedi videoconferenza');
   const form = h('form', { id: 'booking-form', novalidate: true, 'aria-labelledby': 'booking-title' },
     h('div', { class: 'row' }, startField, field('durationMinutes', 'durata*', dur),
-      field('email', 'indirizzo email*', mail, 'Precompilato con l\'indirizzo della richiesta precedente; se vuoto, vale quello dell\'ufficio.')),
+      field('email', 'indirizzo email*', mail, 'Precompilato con l\'indirizzo della richiesta precedente o, alla prima richiesta, con quello dell\'ufficio.')),
     field('subject', 'oggetto comunicazione*', subject, null, 'grow'),
     h('fieldset', { 'data-field': 'recording' }, h('legend', {}, 'Registrazione'),
       h('label', { class: 'inline', for: withRec.id }, withRec, 'con registrazione'),
@@ -114,43 +129,33 @@ function bookingForm(id, email, ctx, main) {
     h('p', { class: 'muted' }, 'La richiesta deve essere attivata solo in caso di conferenza sincrona.'), form];
 }
 
-function conferencesSection(list) {
-  if (list instanceof Error) return h('p', { class: 'error', id: 'conferences-error' }, list.message);
-  if (!list.items.length) return h('p', { class: 'muted', id: 'no-conferences' }, 'Nessuna conferenza di servizi registrata per questa pratica.');
-  return list.items.map((c) => h('section', { class: 'panel conference', 'aria-label': `Conferenza ${c.typeLabel}` },
-    h('h3', {}, `${c.typeLabel} — indetta il ${c.startDateLabel}`),
-    c.deadlines.length ? h('table', {}, h('caption', { class: 'sr-only' }, 'Termini di legge'),
-      h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Termine'), h('th', { scope: 'col' }, 'Scadenza'))),
-      h('tbody', {}, c.deadlines.map((d) => h('tr', {}, h('td', {}, d.label), h('td', {}, d.dueLabel))))) : null,
-    h('h4', {}, 'Sedute'),
-    c.sessions.length ? h('table', { class: 'sessions' }, h('caption', { class: 'sr-only' }, 'Sedute'),
-      h('thead', {}, h('tr', {}, ['N.', 'Data e ora', 'Luogo', 'Stato', 'Riunione'].map((t) => h('th', { scope: 'col' }, t)))),
-      h('tbody', {}, c.sessions.map((s) => h('tr', {}, h('td', {}, String(s.seq)), h('td', {}, s.startLabel), h('td', {}, s.place),
-        h('td', {}, s.stateLabel), h('td', {}, s.meeting ? `codice ${s.meeting.code}` : '—')))))
-      : h('p', { class: 'muted' }, 'Nessuna seduta convocata.')));
-}
-
 /** conferenza renders the Conferenza servizi tab of pratica id into main. */
 export async function conferenza(main, id, ctx) {
   const pid = encodeURIComponent(id);
+  const operator = ctx.user.role === 'suap_operator' || ctx.user.role === 'basin_operator';
   const [p, reqs, confs] = await Promise.all([
     api('GET', `/pratiche/${pid}`),
-    api('GET', `/pratiche/${pid}/booking-requests`),
-    api('GET', `/pratiche/${pid}/conferences`).catch((e) => e),
+    operator ? api('GET', `/pratiche/${pid}/booking-requests`) : { items: [] },
+    conferences(id, ctx),
   ]);
   if (ctx.stale()) return;
-  const items = reqs.items || [];
-  const [current] = items;
   const body = [];
-  let previous = items;
-  if (current && current.state !== 'NON_DISPONIBILE') {
-    body.push(h('h3', {}, 'Richiesta di prenotazione di una videoconferenza'), statusPanel(current));
-    previous = items.slice(1);
+  let previous = [];
+  if (operator) {
+    const items = reqs.items || [];
+    const [current] = items;
+    previous = items;
+    if (current && current.state !== 'NON_DISPONIBILE') {
+      body.push(h('h3', {}, 'Richiesta di prenotazione di una videoconferenza'), statusPanel(current));
+      previous = items.slice(1);
+    } else {
+      body.push(...bookingForm(id, current ? current.email : '', ctx, main));
+    }
   } else {
-    body.push(...bookingForm(id, current ? current.email : '', ctx, main));
+    body.push(h('p', { class: 'muted', id: 'read-only' }, 'Consultazione: le conferenze si gestiscono dall\'ufficio SUAP o dal bacino.'));
   }
-  clear(main, ...praticaHeader(p, 'conferenza'), h('h2', {}, 'Conferenza servizi'),
+  clear(main, ...praticaHeader(p, 'conferenza', ctx.user), h('h2', {}, 'Conferenza servizi'),
     h('p', { class: 'muted' }, 'La scheda Conferenza di servizi consente la convocazione e lo svolgimento delle sedute della conferenza.'),
     ...body, previous.map(previousPanel),
-    h('h2', {}, 'Conferenze e sedute'), conferencesSection(confs));
+    h('h2', {}, 'Conferenze e sedute'), confs);
 }

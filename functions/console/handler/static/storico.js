@@ -33,7 +33,7 @@ export async function storico(main, id, ctx) {
     }
   });
   add(first);
-  clear(main, ...praticaHeader(p, 'storico'), h('h2', {}, 'Storico'),
+  clear(main, ...praticaHeader(p, 'storico', ctx.user), h('h2', {}, 'Storico'),
     h('p', { class: 'muted' }, 'La scheda Storico presenta una lista cronologica di tutte le modifiche effettuate alla pratica e il relativo utente che le ha apportate.'),
     h('table', { id: 'history' }, h('caption', {}, `Operazioni effettuate sulla pratica numero ${p.number}`),
       h('thead', {}, h('tr', {}, ['Nominativo', 'Ruolo / Struttura', 'Operazione svolta', 'Data / Ora'].map((t) => h('th', { scope: 'col' }, t)))),
