@@ -18,11 +18,12 @@ func main() {
 	h, err := handler.New(handler.Config{
 		Issuer:       os.Getenv("OIDC_ISSUER"),
 		ClientID:     os.Getenv("OIDC_CLIENT_ID"),
+		Scope:        os.Getenv("OIDC_SCOPE"),
 		ExtraOrigins: os.Getenv("OIDC_EXTRA_ORIGINS"),
 		FileOrigins:  os.Getenv("FILE_ORIGINS"),
 	}, logger)
 	if err != nil {
-		config.Fatal("OIDC_ISSUER, OIDC_CLIENT_ID, OIDC_EXTRA_ORIGINS, FILE_ORIGINS", err)
+		config.Fatal("OIDC_ISSUER, OIDC_CLIENT_ID, OIDC_SCOPE, OIDC_EXTRA_ORIGINS, FILE_ORIGINS", err)
 	}
 	lambda.Start(httpadapter.NewV2(h).ProxyWithContext)
 }

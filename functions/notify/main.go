@@ -11,7 +11,7 @@ import (
 	"suapcds/shared/clock"
 	"suapcds/shared/config"
 	"suapcds/shared/mail"
-	"suapcds/shared/recording"
+	"suapcds/shared/s3get"
 	"suapcds/shared/signedlink"
 )
 
@@ -30,12 +30,19 @@ func main() {
 	if err != nil {
 		config.Fatal("LINK_KEY", err)
 	}
+	// A signed GET, not the S3 client: notify only reads the convocations
+	// to attach, and the client would add 4.7 MB to the binary every cold
+	// start loads.
+	files, err := s3get.New(awsCfg, cfg.S3Endpoint, cfg.Bucket)
+	if err != nil {
+		config.Fatal("convocation files", err)
+	}
 	h := handler.New(handler.Deps{
 		Store:          st,
 		Sender:         mail.NewSES(mail.NewSESClient(awsCfg, cfg.SESEndpoint)),
 		Clock:          clock.System{},
 		Links:          links,
-		Files:          recording.New(recording.NewClient(awsCfg, cfg.S3Endpoint), cfg.Bucket),
+		Files:          files,
 		AttachMaxBytes: cfg.AttachMaxBytes,
 		Logger:         logger,
 		ServiceMailbox: cfg.ServiceMailbox,

@@ -190,13 +190,38 @@ func (b *consoleBrowser) shot(name string) {
 	}
 }
 
-// signIn opens the local demo sign-in link of role, which leads to the
-// console, and waits for the console to show the user.
+// waitJS waits until the expression expr is true. It polls from Go, so a
+// navigation in between is only a retry.
+func (b *consoleBrowser) waitJS(what, expr string) {
+	b.t.Helper()
+	deadline := time.Now().Add(consoleStep)
+	for {
+		ctx, cancel := context.WithTimeout(b.tab, 2*time.Second)
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool]("!!("+expr+")"))
+		cancel()
+		if err == nil && ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			b.t.Fatalf("%s: %s never held (last error: %v)", what, expr, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// signIn opens the local demo sign-in link of role, waits for the link's
+// page to have stored the token and moved on (to the console for the
+// operators, to /_local/ for the other roles: then the test opens the
+// console), and waits for the console to show the user.
 func (b *consoleBrowser) signIn(role, name string) {
 	b.t.Helper()
 	res := consoleRun(b, "sign in as "+role, chromedp.NavigateResponse(b.base+"/_local/login?role="+role))
 	if res.Status != http.StatusOK {
 		b.t.Fatalf("sign-in link: status %d", res.Status)
+	}
+	b.waitJS("the sign-in link's redirect", `location.pathname !== "/_local/login" && document.readyState === "complete"`)
+	if consoleRun(b, "path", chromedp.Evaluate[string]("location.pathname")) != "/console" {
+		consoleRun(b, "open the console", chromedp.NavigateResponse(b.base+"/console"))
 	}
 	b.waitText("#user-name", name)
 	if loc := consoleRun(b, "location", chromedp.Location()); !strings.HasPrefix(loc, b.base+"/console") {
@@ -228,8 +253,13 @@ func TestConsoleOperatorTour(t *testing.T) {
 		!strings.Contains(csp, "frame-ancestors 'none'") || strings.Contains(csp, "unsafe-inline") {
 		t.Errorf("GET /console: %d, CSP %q", res.status, csp)
 	}
-	if res.header.Get("Referrer-Policy") != "no-referrer" || res.header.Get("X-Content-Type-Options") != "nosniff" || res.header.Get("ETag") == "" {
+	if res.header.Get("Referrer-Policy") != "no-referrer" || res.header.Get("X-Content-Type-Options") != "nosniff" || res.header.Get("ETag") == "" ||
+		res.header.Get("Cross-Origin-Opener-Policy") != "same-origin" || !strings.Contains(res.header.Get("Content-Security-Policy"), "trusted-types 'none'") {
 		t.Errorf("GET /console headers: %v", res.header)
+	}
+	// Through the local gateway, /console/ leads to the console too.
+	if res := call(t, "GET", r.BaseURL+"/console/", "", nil); res.status != http.StatusOK || !strings.Contains(string(res.body), `lang="it"`) {
+		t.Errorf("GET /console/: %d %.200s, want the console", res.status, res.body)
 	}
 
 	// Sign in; open the pratica from the home page, with the keyboard.
@@ -238,6 +268,30 @@ func TestConsoleOperatorTour(t *testing.T) {
 	b.do("open the pratica",
 		chromedp.SendKeys(chromedp.CSS("#open-pratica input"), pratica),
 		chromedp.KeyEvent("\r"))
+	b.waitText("main h1", "Pratica numero "+number)
+
+	// The skip link, with the keyboard: the focus goes to the content, the
+	// screen and its address stay.
+	hash := consoleRun(b, "hash", chromedp.Evaluate[string]("location.hash"))
+	b.do("use the skip link", chromedp.Focus(chromedp.CSS("a.skip")), chromedp.KeyEvent("\r"))
+	b.waitJS("focus on the content", `document.activeElement && document.activeElement.id === "main"`)
+	if got := b.text("main h1"); got != "Pratica numero "+number {
+		t.Errorf("after the skip link the screen is %q", got)
+	}
+	if got := consoleRun(b, "hash", chromedp.Evaluate[string]("location.hash")); got != hash {
+		t.Errorf("the skip link changed the address to %q", got)
+	}
+	// An address that is not a screen ("#main" typed or bookmarked) leaves
+	// the screen as it is.
+	b.goTo("#main")
+	b.waitJS("the hash set", `location.hash === "#main"`)
+	if got := b.text("main h1"); got != "Pratica numero "+number {
+		t.Errorf("#main replaced the screen with %q", got)
+	}
+	// A malformed address: no screen of that name.
+	b.goTo("#/pratiche/%E0%A4%A/verifiche")
+	b.waitText("main h1", "Pagina inesistente")
+	b.goTo(hash)
 	b.waitText("main h1", "Pratica numero "+number)
 
 	// 1. Verifiche: ticking two bodies brings the notice and the reason.
@@ -322,16 +376,31 @@ func TestConsoleOperatorTour(t *testing.T) {
 	}
 	b.shot("05-conferenza-richiesta")
 
-	// 3. Videoconferenza: the list, filtered by the pratica's number.
+	// 3. Videoconferenza: the list, filtered by the pratica's number. A
+	// second request of the office (another pratica) makes the filter show.
+	const otherNumber = "SUAP/AFRICO/2026/0002"
+	book(t, r, "africo", "africo-2026-0002")
 	b.do("open Videoconferenza", chromedp.Click(chromedp.CSS(`#menu a[href="#/videoconferenze"]`)))
 	b.waitText("#requests tbody", number)
+	b.waitText("#requests tbody", otherNumber)
+	if n := b.count("#requests tbody tr"); n != 2 {
+		t.Errorf("%d rows unfiltered, want 2", n)
+	}
+	// The unfiltered table is marked, so the wait below sees the filtered
+	// one that replaces it, not the old one still showing the subject.
+	consoleRun(b, "mark the unfiltered list", chromedp.Evaluate[string](`document.getElementById("requests").dataset.stale = "1"`))
 	b.do("filter by number",
 		chromedp.SendKeys(chromedp.CSS(`#filters input[name="praticaNumber"]`), number),
-		chromedp.Click(chromedp.CSS(`#filters button[type="submit"]`)))
+		chromedp.Click(chromedp.CSS(`#filters button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#requests:not([data-stale]) tbody tr`)))
 	b.waitText("#requests tbody", subject)
 	if n := b.count("#requests tbody tr"); n != 1 {
 		t.Errorf("%d rows for pratica %s, want 1", n, number)
 	}
+	if got := b.text("#requests tbody"); !strings.Contains(got, number) || strings.Contains(got, otherNumber) {
+		t.Errorf("filtered list %q, want only %s", got, number)
+	}
+	requestID := consoleRun(b, "the request's id", chromedp.Evaluate[string](`document.querySelector("#requests tbody tr").dataset.id`))
 	b.shot("06-videoconferenza-lista")
 
 	// The detail; a message.
@@ -346,12 +415,11 @@ func TestConsoleOperatorTour(t *testing.T) {
 	b.shot("07-videoconferenza-dettaglio")
 
 	// 4. The service accepts through the API; the page shows the meeting.
-	ids := listIDs(t, r, "africo")
-	if len(ids) != 1 {
-		t.Fatalf("requests %v, want one", ids)
+	if ids := listIDs(t, r, "africo"); len(ids) != 2 || !contains(ids, requestID) {
+		t.Fatalf("requests %v, want two with %q", ids, requestID)
 	}
 	const code, password, link = "842 193 557", "Sila-2026", "https://videoconferenza.regione.calabria.it/sala-1/842193557"
-	if res := call(t, "POST", r.BaseURL+"/booking-requests/"+ids[0]+"/accept", r.token(t, "manager"),
+	if res := call(t, "POST", r.BaseURL+"/booking-requests/"+requestID+"/accept", r.token(t, "manager"),
 		map[string]string{"roomId": "sala-1", "code": code, "password": password, "link": link}); res.status != http.StatusOK {
 		t.Fatalf("accept: %d %s", res.status, res.body)
 	}
@@ -383,7 +451,52 @@ func TestConsoleOperatorTour(t *testing.T) {
 	b.do("open the Storico tab", chromedp.Click(chromedp.ID("tab-storico")))
 	b.waitText("#history", "Inserimento motivo mancata convocazione CDS")
 	b.waitText("#history", "Maria Rossi")
+	// All on one page: no "Altre operazioni".
+	if b.visible("#more-history") {
+		t.Error("Altre operazioni is shown without a next page")
+	}
 	b.shot("10-storico")
+
+	// Two a page: "Altre operazioni" appends the next pages, in order,
+	// without repeating one, until there are no more.
+	var hist struct {
+		Items []struct{ Operation, AtLabel string }
+	}
+	if res := call(t, "GET", r.BaseURL+"/pratiche/"+pratica+"/history?limit=100", r.token(t, "africo"), nil); res.status != http.StatusOK ||
+		json.Unmarshal(res.body, &hist) != nil || len(hist.Items) < 5 {
+		t.Fatalf("history: %d %s, want 5 entries or more", res.status, res.body)
+	}
+	var want []string
+	for _, e := range hist.Items {
+		want = append(want, e.Operation)
+	}
+	b.goTo("#/pratiche/" + pratica + "/storico?limit=2")
+	b.waitJS("two a page", `document.querySelectorAll("#history tbody tr").length === 2`)
+	for pages := 1; b.visible("#more-history"); pages++ {
+		if pages > len(want) {
+			t.Fatalf("Altre operazioni still shown after %d pages", pages)
+		}
+		n := b.count("#history tbody tr")
+		b.do("Altre operazioni", chromedp.Click(chromedp.ID("more-history")))
+		b.waitJS("the next page", fmt.Sprintf(`(() => { const m = document.getElementById("more-history");
+			return !m.disabled && (document.querySelectorAll("#history tbody tr").length > %d || m.hidden); })()`, n))
+	}
+	if b.visible("#more-history") {
+		t.Error("Altre operazioni is still shown after the last page")
+	}
+	got := consoleRun(b, "the rows", chromedp.Evaluate[[]string](
+		`[...document.querySelectorAll("#history tbody tr td:nth-child(3)")].map((td) => td.firstChild.textContent)`))
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("Storico two a page:\n%s\nwant the history:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	b.shot("11-storico-pagine")
+}
+
+// visible tells whether sel is on the page and rendered.
+func (b *consoleBrowser) visible(sel string) bool {
+	b.t.Helper()
+	return consoleRun(b, "visible "+sel, chromedp.Evaluate[bool](fmt.Sprintf(
+		`(() => { const e = document.querySelector(%q); return !!e && e.getClientRects().length > 0; })()`, sel)))
 }
 
 // TestConsoleNoMessageFormOnBasinRequest: a request the basin operator
@@ -465,17 +578,24 @@ func TestConsoleNoMessageFormOnBasinRequest(t *testing.T) {
 
 // TestConsoleOIDCSignIn: with an identity provider configured (as on AWS),
 // "Accedi" runs the authorization code flow with PKCE against it: the
-// provider (a fake one here, on another origin) sees an S256 challenge, the
-// token request carries the matching verifier, and the console then calls
-// the API with the token it got, the code gone from the address.
+// provider (a fake one here, on another origin) sees an S256 challenge and
+// the configured scope, the token request carries the matching verifier,
+// and the console then calls the API with the token it got, the code gone
+// from the address. An answer the tab did not ask for (forged ?error= and
+// error_description) shows a fixed Italian message only, a provider's error
+// code its Italian text; "Esci" ends the session at the provider's
+// end_session_endpoint; a discovery document naming another issuer stops
+// the sign-in.
 func TestConsoleOIDCSignIn(t *testing.T) {
-	const clientID = "suapcds-console"
+	const clientID, scope = "suapcds-console", "openid profile"
 	var (
-		mu        sync.Mutex
-		challenge string
-		redirect  string
-		verified  bool
-		token     string // the access token the provider hands out
+		mu          sync.Mutex
+		challenge   string
+		redirect    string
+		verified    bool
+		token       string // the access token the provider hands out
+		logout      url.Values
+		otherIssuer bool
 	)
 	idp := http.NewServeMux()
 	var idpURL string
@@ -483,13 +603,26 @@ func TestConsoleOIDCSignIn(t *testing.T) {
 	idp.HandleFunc("GET /.well-known/openid-configuration", func(w http.ResponseWriter, _ *http.Request) {
 		cors(w)
 		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(map[string]string{"issuer": idpURL,
-			"authorization_endpoint": idpURL + "/authorize", "token_endpoint": idpURL + "/token"})
+		mu.Lock()
+		issuer := idpURL
+		if otherIssuer {
+			issuer = "https://attacker.example"
+		}
+		mu.Unlock()
+		_ = json.NewEncoder(w).Encode(map[string]string{"issuer": issuer,
+			"authorization_endpoint": idpURL + "/authorize", "token_endpoint": idpURL + "/token",
+			"end_session_endpoint": idpURL + "/logout"})
+	})
+	idp.HandleFunc("GET /logout", func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		logout = r.URL.Query()
+		mu.Unlock()
+		http.Redirect(w, r, r.URL.Query().Get("post_logout_redirect_uri"), http.StatusFound)
 	})
 	idp.HandleFunc("GET /authorize", func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
 		if q.Get("response_type") != "code" || q.Get("client_id") != clientID || q.Get("code_challenge_method") != "S256" ||
-			len(q.Get("code_challenge")) != 43 || q.Get("state") == "" || !strings.Contains(q.Get("scope"), "openid") {
+			len(q.Get("code_challenge")) != 43 || q.Get("state") == "" || q.Get("scope") != scope {
 			t.Errorf("authorization request %v", q)
 			http.Error(w, "bad request", http.StatusBadRequest)
 			return
@@ -527,7 +660,7 @@ func TestConsoleOIDCSignIn(t *testing.T) {
 	c := testConfig(t, newDataDir(t))
 	c.functions = maps.Clone(registry)
 	c.functions["ConsoleFunction"] = wiring{HTTP: func(e env) http.Handler {
-		h, err := console.New(console.Config{Issuer: idpURL, ClientID: clientID}, e.Logger)
+		h, err := console.New(console.Config{Issuer: idpURL, ClientID: clientID, Scope: scope}, e.Logger)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -536,6 +669,28 @@ func TestConsoleOIDCSignIn(t *testing.T) {
 	r := startRunner(t, c, nil)
 	token = r.token(t, "locride")
 	b := newConsoleBrowser(t, r.BaseURL)
+
+	// A forged answer (no sign-in started in this tab): a fixed message,
+	// never the text in the address.
+	const forged = "Your account is locked: call +1 555 0100"
+	consoleRun(b, "open a forged answer", chromedp.NavigateResponse(r.BaseURL+"/console?error=access_denied&state=x&error_description="+url.QueryEscape(forged)))
+	b.waitText("main .form-error", "Accesso non riuscito: risposta di accesso non valida: riprovare.")
+	if got := b.text("main"); strings.Contains(got, "locked") || strings.Contains(got, "access_denied") {
+		t.Errorf("the page shows the address's text: %q", got)
+	}
+	if loc := consoleRun(b, "location", chromedp.Location()); loc != r.BaseURL+"/console" {
+		t.Errorf("after a forged answer the address is %s", loc)
+	}
+	b.shot("00-risposta-contraffatta")
+	// The provider's error on a sign-in this tab started: its code in
+	// Italian, not its description.
+	consoleRun(b, "a sign-in started", chromedp.Evaluate[bool](
+		`sessionStorage.setItem("suapcds.pkce", JSON.stringify({verifier: "v", state: "s1", hash: "#/videoconferenze"})), true`))
+	consoleRun(b, "the provider's error", chromedp.NavigateResponse(r.BaseURL+"/console?error=access_denied&state=s1&error_description="+url.QueryEscape(forged)))
+	b.waitText("main .form-error", "Accesso non riuscito: l'accesso è stato negato.")
+	if got := b.text("main"); strings.Contains(got, "locked") {
+		t.Errorf("the page shows the provider's description: %q", got)
+	}
 
 	consoleRun(b, "open the console", chromedp.NavigateResponse(r.BaseURL+"/console#/videoconferenze"))
 	b.waitText("main h1", "Accesso")
@@ -558,10 +713,170 @@ func TestConsoleOIDCSignIn(t *testing.T) {
 	mu.Unlock()
 	b.shot("02-dopo-accesso")
 
-	// "Esci" forgets the token.
-	b.do("sign out", chromedp.Click(chromedp.CSS("#user button")))
+	// "Esci" forgets the token and ends the provider's session, back to the
+	// console.
+	b.do("sign out", chromedp.Click(chromedp.ID("sign-out")))
 	b.waitText("main h1", "Accesso")
 	if got := consoleRun(b, "token after Esci", chromedp.Evaluate[string](`sessionStorage.getItem("suapcds.token") || ""`)); got != "" {
 		t.Error("the token survived Esci")
 	}
+	mu.Lock()
+	if logout.Get("client_id") != clientID || logout.Get("post_logout_redirect_uri") != r.BaseURL+"/console" {
+		t.Errorf("end_session_endpoint called with %v", logout)
+	}
+	otherIssuer = true
+	mu.Unlock()
+
+	// A discovery document naming another issuer: no sign-in.
+	b.do("click Accedi", chromedp.Click(chromedp.ID("sign-in")))
+	b.waitText("main .form-error", "Accesso non riuscito: la configurazione del fornitore di identità non corrisponde a quella della console.")
+	if loc := consoleRun(b, "location", chromedp.Location()); !strings.HasPrefix(loc, r.BaseURL+"/console") {
+		t.Errorf("with another issuer the page went to %s", loc)
+	}
+}
+
+// TestConsoleErrorsAndExpiredSession: the API's field errors that match no
+// field are listed under the top message; an error on a ticked body goes
+// next to that body's box, even when the boxes before it are not ticked
+// (the request lists the ticked ones only), after its label, not in it,
+// and leaves no stale aria-describedby once cleared; the reason's counter
+// announces thresholds only; a 401 (the token no longer valid) keeps the
+// screen and what was typed, offers "Accedi di nuovo", and after signing in
+// again the same screen comes back with the ticks and the reason.
+func TestConsoleErrorsAndExpiredSession(t *testing.T) {
+	r := startRunner(t, testConfig(t, newDataDir(t)), nil)
+	b := newConsoleBrowser(t, r.BaseURL)
+	const pratica = "africo-2026-0001"
+	b.signIn("africo", "Maria Rossi")
+
+	// limit=0 in the address: the API's field error is on "limit", which
+	// the filters do not have.
+	b.goTo("#/videoconferenze?limit=0")
+	b.waitText("#filters .form-error", "«limit»")
+	b.waitText("#filters .form-error li", "Da 1 a 100.")
+	b.shot("01-errore-senza-campo")
+
+	// Verifiche: the second and third bodies ticked, the first not.
+	b.goTo("#/pratiche/" + pratica + "/verifiche")
+	b.do("tick the 2nd and 3rd bodies",
+		chromedp.Click(chromedp.CSS(`#verifiche-form [data-field="bodies[1]"] input`)),
+		chromedp.Click(chromedp.CSS(`#verifiche-form [data-field="bodies[2]"] input`)))
+	b.do("the reason", chromedp.WaitVisible(chromedp.ID("reason")))
+	// The API refusing the request's second body (the pratica's third).
+	consoleRun(b, "stub the verifications", chromedp.Evaluate[bool](`(() => {
+		window.realFetch = window.realFetch || window.fetch;
+		window.fetch = (url, opts) => String(url).endsWith("/verifications")
+			? Promise.resolve(new Response(JSON.stringify({code: "invalid_input", detail: "Controllare gli uffici selezionati.",
+				errors: [{field: "bodies[1]", code: "inactive", detail: "Ufficio non più attivo."}]}),
+				{status: 422, headers: {"Content-Type": "application/problem+json"}}))
+			: window.realFetch(url, opts);
+		return true;
+	})()`))
+	b.do("send", chromedp.Click(chromedp.ID("send-verifications")))
+	b.waitText("#verifiche-form .form-error", "Controllare gli uffici selezionati.")
+	type placed struct {
+		After      string
+		InLabel    bool
+		Invalid    string
+		Described  bool
+		UniqueID   bool
+		ErrorCount int
+	}
+	where := func() placed {
+		return consoleRun(b, "where the error is", chromedp.Evaluate[placed](`(() => {
+			const e = document.querySelector("#verifiche-form .field-error");
+			const box = document.querySelector('#verifiche-form [data-field="bodies[2]"] input');
+			return {
+				After: e && e.previousElementSibling ? e.previousElementSibling.getAttribute("data-field") : "",
+				InLabel: !!(e && e.closest("label")),
+				Invalid: box.getAttribute("aria-invalid") || "",
+				Described: !!(e && (box.getAttribute("aria-describedby") || "").split(" ").includes(e.id)),
+				UniqueID: !!(e && e.id && document.querySelectorAll("#" + CSS.escape(e.id)).length === 1),
+				ErrorCount: document.querySelectorAll("#verifiche-form .field-error").length,
+			};
+		})()`))
+	}
+	if got := where(); got != (placed{After: "bodies[2]", Invalid: "true", Described: true, UniqueID: true, ErrorCount: 1}) {
+		t.Errorf("the body's error: %+v, want right after the third body's label, describing its box", got)
+	}
+	b.waitText(`#verifiche-form .field-error`, "Ufficio non più attivo.")
+	b.shot("02-errore-ente")
+	// A second answer without field errors: the first one's error is gone,
+	// from the page and from the box's description.
+	consoleRun(b, "stub without field errors", chromedp.Evaluate[bool](`(() => {
+		window.fetch = (url, opts) => String(url).endsWith("/verifications")
+			? Promise.resolve(new Response(JSON.stringify({code: "conflict", detail: "Riprovare."}),
+				{status: 409, headers: {"Content-Type": "application/problem+json"}}))
+			: window.realFetch(url, opts);
+		return true;
+	})()`))
+	b.do("send again", chromedp.Click(chromedp.ID("send-verifications")))
+	b.waitText("#verifiche-form .form-error", "Riprovare.")
+	if got := consoleRun(b, "the box's description", chromedp.Evaluate[string](
+		`document.querySelector('#verifiche-form [data-field="bodies[2]"] input').getAttribute("aria-describedby") || ""`)); got != "" {
+		t.Errorf("aria-describedby %q left after the error was cleared", got)
+	}
+	consoleRun(b, "unstub", chromedp.Evaluate[bool](`window.fetch = window.realFetch, true`))
+
+	// The counter: not live; the announcer speaks at 50 left, not before.
+	if n := b.count("#reason-counter[aria-live]"); n != 0 {
+		t.Error("the counter announces every keystroke")
+	}
+	const reason = "Pareri già acquisiti in sede istruttoria"
+	b.do("type the reason", chromedp.SendKeys(chromedp.ID("reason"), reason))
+	if got := b.text("#reason-counter"); got != fmt.Sprintf("%d caratteri rimanenti", 250-len([]rune(reason))) {
+		t.Errorf("counter %q", got)
+	}
+	if got := consoleRun(b, "announcer", chromedp.Evaluate[string](`document.getElementById("reason-announcer").textContent`)); got != "" {
+		t.Errorf("announced %q with 200 characters left", got)
+	}
+	consoleRun(b, "a long reason", chromedp.Evaluate[bool](`(() => { const e = document.getElementById("reason");
+		e.value = "x".repeat(200); e.dispatchEvent(new Event("input", {bubbles: true})); return true; })()`))
+	b.waitText("#reason-announcer", "50 caratteri rimanenti.")
+	consoleRun(b, "back to the reason", chromedp.Evaluate[bool](`(() => { const e = document.getElementById("reason");
+		e.value = `+jsonString(reason)+`; e.dispatchEvent(new Event("input", {bubbles: true})); return true; })()`))
+
+	// The token no longer valid: sending keeps the screen and the form.
+	consoleRun(b, "spoil the token", chromedp.Evaluate[bool](`(() => {
+		const p = sessionStorage.getItem("suapcds.token").split(".");
+		p[2] = (p[2][0] === "A" ? "B" : "A").repeat(p[2].length);
+		sessionStorage.setItem("suapcds.token", p.join("."));
+		return true;
+	})()`))
+	b.do("send with the spoilt token", chromedp.Click(chromedp.ID("send-verifications")))
+	b.waitText("#session-expired", "La sessione è scaduta")
+	b.waitText("#verifiche-form .form-error", "Accedi di nuovo")
+	if got := b.value("#reason"); got != reason {
+		t.Errorf("the reason became %q after the 401, want %q kept", got, reason)
+	}
+	if n := b.count(`#verifiche-form input[name="body"]:checked`); n != 2 {
+		t.Errorf("%d bodies ticked after the 401, want 2", n)
+	}
+	if got := b.text("main h1"); got != "Pratica numero SUAP/AFRICO/2026/0001" {
+		t.Errorf("after the 401 the screen is %q", got)
+	}
+	b.shot("03-sessione-scaduta")
+
+	// Signing in again brings back the screen and what was typed.
+	b.do("Accedi di nuovo", chromedp.Click(chromedp.ID("sign-in-again")))
+	b.waitJS("the local sign-in page", `location.pathname === "/_local/" && document.readyState === "complete"`)
+	b.signIn("africo", "Maria Rossi")
+	b.waitText("main h1", "Pratica numero SUAP/AFRICO/2026/0001")
+	b.waitValue("#reason", reason)
+	if n := b.count(`#verifiche-form [data-field="bodies[1]"] input:checked, #verifiche-form [data-field="bodies[2]"] input:checked`); n != 2 {
+		t.Errorf("%d of the two ticks restored", n)
+	}
+	b.do("the reason's box", chromedp.WaitVisible(chromedp.ID("reason")))
+	b.do("send", chromedp.Click(chromedp.ID("send-verifications")))
+	if got := b.text("#reason-readonly"); got != reason {
+		t.Errorf("reason sent %q, want %q", got, reason)
+	}
+	if got := consoleRun(b, "drafts", chromedp.Evaluate[string](`sessionStorage.getItem("suapcds.drafts") || ""`)); got != "" {
+		t.Errorf("drafts left in sessionStorage: %s", got)
+	}
+}
+
+func jsonString(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
 }

@@ -389,9 +389,8 @@ func TestConsoleConferences(t *testing.T) {
 	b.settledShot("09-conferenza-conclusa")
 
 	// The service reads the conference, with its files, and no form.
-	consoleRun(b, "sign in as the manager", chromedp.NavigateResponse(r.BaseURL+"/_local/login?role=manager"))
-	consoleRun(b, "open the pratica", chromedp.NavigateResponse(r.BaseURL+"/console#/pratiche/"+pratica+"/conferenza"))
-	b.waitText("#user-name", "Luca Romano")
+	b.signIn("manager", "Luca Romano")
+	b.goTo("#/pratiche/" + pratica + "/conferenza")
 	b.waitText("#conferences .conference dl", "Positivo con prescrizioni")
 	b.text("#read-only")
 	if n := b.count("main form, #tab-verifiche, #conferences .documents"); n != 0 {
@@ -404,9 +403,8 @@ func TestConsoleConferences(t *testing.T) {
 	b.settledShot("10-gestore-sola-lettura")
 
 	// The administrator: not here at all.
-	consoleRun(b, "sign in as the administrator", chromedp.NavigateResponse(r.BaseURL+"/_local/login?role=admin"))
-	consoleRun(b, "open the pratica", chromedp.NavigateResponse(r.BaseURL+"/console#/pratiche/"+pratica+"/conferenza"))
-	b.waitText("#user-name", "Paola Greco")
+	b.signIn("admin", "Paola Greco")
+	b.goTo("#/pratiche/" + pratica + "/conferenza")
 	b.waitText("main h1", "Accesso non previsto")
 	if n := b.count("#conferences"); n != 0 {
 		t.Error("the administrator sees the conferences")

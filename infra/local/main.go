@@ -38,6 +38,7 @@ import (
 	"suapcds/shared/clock"
 	"suapcds/shared/mail"
 	"suapcds/shared/recording"
+	"suapcds/shared/s3get"
 	"suapcds/shared/signedlink"
 	"suapcds/shared/workdays"
 )
@@ -284,11 +285,16 @@ func start(ctx context.Context, c *cfg, out io.Writer, logger *slog.Logger) (_ *
 		}
 	}()
 	files := recording.New(recording.NewClient(localAWS(), base+s3Path), localBucket)
+	// notify reads the same bucket as on Lambda: by signed GETs (s3get).
+	attachments, err := s3get.New(localAWS(), base+s3Path, localBucket)
+	if err != nil {
+		return nil, err
+	}
 	rec := app.NewRecordings(svc, files, 0, logger.With("component", "recordings"))
 	// The same bucket holds the conferences' files (convocations, closing acts).
 	svc.SetConferenceFiles(files, 0)
 	base0 := env{Store: st.repo, Service: svc, Clock: clk, Links: links, LeadDays: c.LeadDays, Mail: sender, MailDir: mailDir,
-		ServiceMailbox: c.ServiceMailbox, MailFrom: c.MailFrom, BaseURL: base, Recordings: rec, Files: files, Bucket: localBucket}
+		ServiceMailbox: c.ServiceMailbox, MailFrom: c.MailFrom, BaseURL: base, Recordings: rec, Files: files, Attachments: attachments, Bucket: localBucket}
 
 	// Build each template function's handlers from the registry.
 	reg := c.functions

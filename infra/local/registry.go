@@ -41,8 +41,11 @@ type env struct {
 	// whose bucket is Bucket.
 	Recordings *app.Recordings
 	Bucket     string
-	// Files is that bucket: notify attaches the convocations from it.
+	// Files is that bucket through the S3 client (*recording.Files).
 	Files notify.Files
+	// Attachments reads that bucket for notify, which attaches the
+	// convocations from it by signed GETs (s3get), as on Lambda.
+	Attachments notify.Files
 }
 
 // streamHandler is a DynamoDB stream function's Lambda entry point.
@@ -82,7 +85,7 @@ var registry = map[string]wiring{
 	}},
 	"NotifyFunction": {Stream: func(e env) (streamHandler, error) {
 		h := notify.New(notify.Deps{Store: e.Store, Sender: e.Mail, Clock: e.Clock, Links: e.Links, Logger: e.Logger,
-			ServiceMailbox: e.ServiceMailbox, MailFrom: e.MailFrom, PublicBaseURL: e.BaseURL, Files: e.Files})
+			ServiceMailbox: e.ServiceMailbox, MailFrom: e.MailFrom, PublicBaseURL: e.BaseURL, Files: e.Attachments})
 		return h.Handle, nil
 	}},
 	// The console: no identity provider locally; the page sends people to

@@ -20,6 +20,7 @@ import (
 
 	"suapcds/shared/app"
 	"suapcds/shared/domain"
+	"suapcds/shared/s3get"
 )
 
 // NewClient builds the S3 client once per process. endpoint is empty on
@@ -116,8 +117,10 @@ func (f *Files) Head(ctx context.Context, key string) (app.ObjectInfo, error) {
 	return app.ObjectInfo{Size: aws.ToInt64(out.ContentLength), ContentType: aws.ToString(out.ContentType)}, nil
 }
 
-// ErrTooLarge is a Read of an object bigger than the caller's cap.
-var ErrTooLarge = errors.New("recording: object larger than the cap")
+// ErrTooLarge is a Read of an object bigger than the caller's cap: the
+// same error as s3get's, the lean reader notify uses on the same bucket, so
+// callers check one sentinel whichever reader they hold.
+var ErrTooLarge = s3get.ErrTooLarge
 
 // Read returns the content and description of key, at most maxBytes
 // (ErrTooLarge beyond; domain.ErrNotFound when it does not exist). It is for

@@ -43,7 +43,8 @@ type Config struct {
 	// ClientID is OIDC_CLIENT_ID, the console's public client (no secret:
 	// authorization code with PKCE).
 	ClientID string
-	// Scope is what the page asks for ("openid" by default).
+	// Scope is OIDC_SCOPE, the scopes the page asks for, space separated
+	// ("openid" by default).
 	Scope string
 	// ExtraOrigins is OIDC_EXTRA_ORIGINS: origins besides the issuer's the
 	// page must call to sign in (space or comma separated), e.g. the
@@ -114,6 +115,20 @@ func New(c Config, logger *slog.Logger) (http.Handler, error) {
 	m := http.NewServeMux()
 	m.HandleFunc(Routes[0], func(w http.ResponseWriter, r *http.Request) { h.serve(w, r, "index.html") })
 	m.HandleFunc(Routes[1], func(w http.ResponseWriter, r *http.Request) { h.serve(w, r, r.PathValue("file")) })
+	// "/console/" (the gateways route it as GET /console): to the console,
+	// whose files and sign-in redirect URI are under /console.
+	m.HandleFunc("GET /console/{$}", func(w http.ResponseWriter, r *http.Request) {
+		h.securityHeaders(w.Header())
+		target := "/console"
+		if r.URL.RawQuery != "" {
+			target += "?" + r.URL.RawQuery
+		}
+		w.Header().Set("Location", target)
+		w.Header().Set("Cache-Control", "no-store")
+		w.WriteHeader(http.StatusMovedPermanently)
+	})
+	// Anything else: the console's own 404, with its headers, in Italian.
+	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { h.serve(w, r, "") })
 	return httpapi.Log(logger, m), nil
 }
 
@@ -170,20 +185,30 @@ func parseOrigins(list string) ([]string, error) {
 // contentSecurityPolicy allows the page's own files only: no inline script
 // or style, no framing, API calls to its own origin, the sign-in origins and
 // the conference files' bucket (the page posts the files there directly).
+// Trusted Types with no policy at all: every DOM sink that would parse a
+// string as HTML or script (innerHTML, document.write, …) throws.
 func contentSecurityPolicy(origins []string) string {
 	connect := strings.Join(append([]string{"'self'"}, origins...), " ")
 	return "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
-		"connect-src " + connect + "; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+		"connect-src " + connect + "; form-action 'self'; base-uri 'none'; frame-ancestors 'none'; " +
+		"require-trusted-types-for 'script'; trusted-types 'none'"
 }
 
 var errNotFound = []byte("Risorsa inesistente.\n")
 
-func (h *handler) serve(w http.ResponseWriter, r *http.Request, name string) {
-	hd := w.Header()
+// securityHeaders are on every answer of the console.
+func (h *handler) securityHeaders(hd http.Header) {
 	hd.Set("Content-Security-Policy", h.csp)
 	hd.Set("X-Content-Type-Options", "nosniff")
 	hd.Set("Referrer-Policy", "no-referrer")
 	hd.Set("X-Frame-Options", "DENY")
+	hd.Set("Strict-Transport-Security", "max-age=31536000")
+	hd.Set("Cross-Origin-Opener-Policy", "same-origin")
+}
+
+func (h *handler) serve(w http.ResponseWriter, r *http.Request, name string) {
+	hd := w.Header()
+	h.securityHeaders(hd)
 	f, ok := h.files[name]
 	if name == "config.json" {
 		f, ok = h.config, true

@@ -54,6 +54,7 @@ func TestFiles(t *testing.T) {
 	}
 	csp := index.Header.Get("Content-Security-Policy")
 	for _, want := range []string{"default-src 'none'", "script-src 'self';", "frame-ancestors 'none'", "base-uri 'none'",
+		"require-trusted-types-for 'script'", "trusted-types 'none'",
 		"connect-src 'self' https://cognito-idp.eu-south-1.amazonaws.com https://suapcds.auth.eu-south-1.amazoncognito.com;"} {
 		if !strings.Contains(csp, want) {
 			t.Errorf("CSP %q lacks %q", csp, want)
@@ -62,7 +63,8 @@ func TestFiles(t *testing.T) {
 	if strings.Contains(csp, "unsafe") {
 		t.Errorf("CSP %q allows unsafe sources", csp)
 	}
-	for k, want := range map[string]string{"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer", "X-Frame-Options": "DENY", "Cache-Control": "no-cache"} {
+	for k, want := range map[string]string{"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer", "X-Frame-Options": "DENY",
+		"Cache-Control": "no-cache", "Strict-Transport-Security": "max-age=31536000", "Cross-Origin-Opener-Policy": "same-origin"} {
 		if got := index.Header.Get(k); got != want {
 			t.Errorf("%s: %q, want %q", k, got, want)
 		}
@@ -104,8 +106,10 @@ func TestFiles(t *testing.T) {
 			names = append(names, m[1])
 		}
 		// The page builds the DOM from text: never from HTML strings.
-		if strings.Contains(src, "innerHTML") || strings.Contains(src, "insertAdjacentHTML") || strings.Contains(src, "eval(") {
-			t.Errorf("%s parses strings as HTML or code", name)
+		for _, sink := range []string{"innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function", "createContextualFragment", "DOMParser"} {
+			if strings.Contains(src, sink) {
+				t.Errorf("%s parses strings as HTML or code (%s)", name, sink)
+			}
 		}
 	}
 	for _, must := range []string{"app.js", "api.js", "auth.js", "verifiche.js", "conferenza.js", "conferenze.js", "videoconferenza.js", "storico.js", "style.css"} {
@@ -127,9 +131,23 @@ func TestFiles(t *testing.T) {
 		t.Errorf("If-None-Match with another ETag: %d, want 200", res.StatusCode)
 	}
 
-	for _, p := range []string{"/console/nope.js", "/console/..%2fhandler.go", "/console/handler.go"} {
-		if res := get(t, h, p); res.StatusCode != http.StatusNotFound || res.Header.Get("Content-Security-Policy") == "" {
-			t.Errorf("GET %s: %d, want 404 with the headers", p, res.StatusCode)
+	for _, p := range []string{"/console/nope.js", "/console/..%2fhandler.go", "/console/handler.go", "/console/a/b", "/other"} {
+		res := get(t, h, p)
+		if res.StatusCode != http.StatusNotFound || res.Header.Get("Content-Security-Policy") == "" ||
+			res.Header.Get("Strict-Transport-Security") == "" || !strings.Contains(body(t, res), "Risorsa inesistente") {
+			t.Errorf("GET %s: %d, want the console's Italian 404 with the headers", p, res.StatusCode)
+		}
+	}
+}
+
+// TestTrailingSlash: /console/ leads to /console, the query kept (a sign-in
+// answer), with the headers.
+func TestTrailingSlash(t *testing.T) {
+	h := newHandler(t, handler.Config{})
+	for p, want := range map[string]string{"/console/": "/console", "/console/?code=c&state=s": "/console?code=c&state=s"} {
+		res := get(t, h, p)
+		if res.StatusCode != http.StatusMovedPermanently || res.Header.Get("Location") != want || res.Header.Get("Content-Security-Policy") == "" {
+			t.Errorf("GET %s: %d to %q, want 301 to %q with the headers", p, res.StatusCode, res.Header.Get("Location"), want)
 		}
 	}
 }
@@ -147,6 +165,10 @@ func TestConfig(t *testing.T) {
 		if c[k] != v {
 			t.Errorf("config %s = %q, want %q", k, c[k], v)
 		}
+	}
+	scoped := newHandler(t, handler.Config{Issuer: "https://idp.example.it", ClientID: "c", Scope: "openid profile suap"})
+	if b := body(t, get(t, scoped, "/console/config.json")); !strings.Contains(b, `"scope":"openid profile suap"`) {
+		t.Errorf("config with OIDC_SCOPE: %s", b)
 	}
 	if !strings.HasPrefix(res.Header.Get("Content-Type"), "application/json") {
 		t.Errorf("config.json Content-Type %q", res.Header.Get("Content-Type"))

@@ -16,7 +16,7 @@ import (
 	"suapcds/shared/clock"
 	"suapcds/shared/domain"
 	"suapcds/shared/mail"
-	"suapcds/shared/recording"
+	"suapcds/shared/s3get"
 	"suapcds/shared/signedlink"
 	"suapcds/shared/store"
 )
@@ -333,7 +333,7 @@ func (h *Handler) convocationFile(ctx context.Context, p *domain.Pratica, x *dom
 			c.Attached = true
 			m.Attachments = append(m.Attachments, mail.Attachment{Name: c.FileName, ContentType: ct, Data: data})
 			return nil
-		case errors.Is(err, recording.ErrTooLarge):
+		case errors.Is(err, s3get.ErrTooLarge):
 			c.FileName = domain.ConvocationFileName(p.Number, x.Seq, ct)
 			c.TooLarge, c.FileSize = true, domain.SizeLabel(info.Size)
 		case errors.Is(err, domain.ErrNotFound), err == nil:

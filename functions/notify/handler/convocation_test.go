@@ -25,17 +25,21 @@ import (
 	"suapcds/shared/mail/sestest"
 	"suapcds/shared/recording"
 	"suapcds/shared/recording/s3test"
+	"suapcds/shared/s3get"
 	"suapcds/shared/signedlink"
+	"suapcds/shared/testenv"
 	"suapcds/shared/workdays"
 )
 
 // convocationFixture is a pratica with an accepted videoconference, a
 // conference, bodies in the directory and a convocation file of size bytes
-// uploaded to MinIO.
+// uploaded to MinIO. The service checks and deletes files through the S3
+// client (files); notify reads them as on Lambda, by signed GETs (reader).
 type convocationFixture struct {
 	conferenceID, key string
 	file              []byte
 	files             *recording.Files
+	reader            *s3get.Reader
 	s3c               *s3.Client
 }
 
@@ -60,11 +64,14 @@ func (e *env) convocationFixture(t *testing.T, pratica, number string, bodies []
 		key:  app.ConferenceFilePrefix(pratica, c.Conference.ID) + "convocazione",
 		file: append([]byte("%PDF-1.7 convocazione\n"), bytes.Repeat([]byte{0xe2, 0x00, '\n'}, size/3)...)}
 	e.svc.SetConferenceFiles(f.files, 0)
+	if f.reader, err = s3get.New(s3test.Config(), testenv.Endpoint(t, "S3_ENDPOINT"), bucket); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := s3c.PutObject(e.ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(f.key),
 		ContentType: aws.String("application/pdf"), Body: bytes.NewReader(f.file)}); err != nil {
 		t.Fatal(err)
 	}
-	e.files = f.files
+	e.files = f.reader
 	return f
 }
 
@@ -261,7 +268,7 @@ func TestConvocationFileReadFailsThenAttaches(t *testing.T) {
 	e := newEnv(t)
 	pec := fmt.Sprintf("vvf+%d@cert.vigilfuoco.example.it", time.Now().UnixNano())
 	f := e.convocationFixture(t, "P-FLAKY", "2027/044", []domain.Body{{ID: "vvf-flaky", Name: "Vigili del Fuoco", PEC: pec}}, 1<<10)
-	flaky := &flakyFiles{Files: f.files, fail: 1}
+	flaky := &flakyFiles{Files: f.reader, fail: 1}
 	e.files = flaky
 	h := e.handler(1)
 	if _, err := e.svc.ConveneSession(e.ctx, operator, "P-FLAKY", f.conferenceID, domain.ConveneInput{Start: start,

@@ -47,9 +47,9 @@ type Store interface {
 	store.Outbox
 }
 
-// Files reads the conferences' files to attach them: *recording.Files on
-// the bucket. Read answers recording.ErrTooLarge above maxBytes and
-// domain.ErrNotFound for a missing key.
+// Files reads the conferences' files to attach them: *s3get.Reader on the
+// bucket (plain signed GETs, without the S3 client). Read answers
+// s3get.ErrTooLarge above maxBytes and domain.ErrNotFound for a missing key.
 type Files interface {
 	Read(ctx context.Context, key string, maxBytes int64) ([]byte, app.ObjectInfo, error)
 }

@@ -1,7 +1,7 @@
 // Calls to the API on this origin, with the session's token, and the
 // display of its errors (RFC 9457 problems with an Italian detail).
-import { getToken, forget } from './auth.js';
-import { h, describe } from './dom.js';
+import { getToken } from './auth.js';
+import { h, describe, undescribe, uid } from './dom.js';
 
 /** ApiError is a failed call: status and the problem the API answered. */
 export class ApiError extends Error {
@@ -10,6 +10,18 @@ export class ApiError extends Error {
     this.status = status;
     this.problem = problem;
   }
+}
+
+/**
+ * expired is the error of a call the API refused with 401 (the token
+ * expired or is not valid any more). The screen stays as it is, with what
+ * was typed: the page (app.js) offers to sign in again on the
+ * suapcds:expired event.
+ */
+function expired() {
+  window.dispatchEvent(new Event('suapcds:expired'));
+  return new ApiError(401, { code: 'unauthenticated',
+    detail: 'Operazione non eseguita: la sessione è scaduta o non è più valida. Accedere di nuovo con il pulsante «Accedi di nuovo» in cima alla pagina; i dati inseriti restano.' });
 }
 
 /** api calls method path with an optional JSON body and returns the JSON answer. */
@@ -26,11 +38,7 @@ export async function api(method, path, body) {
   }
   let data = null;
   if ((res.headers.get('Content-Type') || '').includes('json')) data = await res.json().catch(() => null);
-  if (res.status === 401) {
-    forget();
-    window.dispatchEvent(new Event('suapcds:signedout'));
-    throw new ApiError(401, { code: 'unauthenticated', detail: 'La sessione è scaduta o non è valida: accedere di nuovo.' });
-  }
+  if (res.status === 401) throw expired();
   if (!res.ok) {
     const p = data && typeof data.detail === 'string' ? data : { code: 'http_' + res.status, detail: `Errore imprevisto del server (${res.status}): riprovare più tardi.` };
     throw new ApiError(res.status, p);
@@ -48,13 +56,32 @@ export function query(o) {
 
 /** clearErrors removes the errors shown in container. */
 export function clearErrors(container) {
-  for (const el of container.querySelectorAll('.field-error, .form-error')) el.remove();
+  for (const el of container.querySelectorAll('.field-error, .form-error')) {
+    if (el.id) for (const c of container.querySelectorAll('[aria-describedby]')) undescribe(c, el.id);
+    el.remove();
+  }
   for (const el of container.querySelectorAll('[aria-invalid]')) el.removeAttribute('aria-invalid');
 }
 
 /**
+ * fieldWrap is the element with data-field for an error's field: the field
+ * itself or, failing that, its closest enclosing one ("bodies[2].officeId",
+ * then "bodies[2]", then "bodies").
+ */
+function fieldWrap(container, name) {
+  for (let f = name; f;) {
+    const el = container.querySelector(`[data-field="${CSS.escape(f)}"]`);
+    if (el) return el;
+    const shorter = f.replace(/(\.[^.[\]]*|\[\d+\])$/, '');
+    f = shorter === f ? '' : shorter;
+  }
+  return null;
+}
+
+/**
  * showError shows err in container: each of the problem's field errors next
- * to its field (the element with data-field), the detail at the top. codes
+ * to its field (the element with data-field), the detail at the top, with
+ * the field errors that match no field of the form listed below it. codes
  * maps a problem code without field errors to a field (e.g.
  * cds_reason_required → reason). The top message takes the focus.
  */
@@ -64,20 +91,26 @@ export function showError(container, err, codes = {}) {
   const fields = [...(p.errors || [])];
   if (!fields.length && codes[p.code]) fields.push({ field: codes[p.code], detail: p.detail });
   let first = null;
+  const unmatched = [];
   for (const fe of fields) {
-    const wrap = container.querySelector(`[data-field="${CSS.escape(fe.field)}"]`) ||
-      container.querySelector(`[data-field="${CSS.escape(fe.field.replace(/\[\d+\].*$/, ''))}"]`);
-    if (!wrap) continue;
+    const wrap = typeof fe.field === 'string' ? fieldWrap(container, fe.field) : null;
+    if (!wrap) {
+      if (fe.detail && fe.detail !== p.detail && !unmatched.includes(fe.detail)) unmatched.push(fe.detail);
+      continue;
+    }
     const control = wrap.querySelector('input, textarea, select');
-    const msg = h('p', { class: 'field-error', id: (control ? control.id : 'f') + '-error' }, fe.detail);
-    wrap.append(msg);
+    const msg = h('p', { class: 'field-error', id: uid('error') }, fe.detail);
+    // Never inside a label (it would become part of the control's name).
+    if (wrap.tagName === 'LABEL') wrap.after(msg);
+    else wrap.append(msg);
     if (control) {
       control.setAttribute('aria-invalid', 'true');
       describe(control, msg.id);
       first = first || control;
     }
   }
-  const top = h('div', { class: 'form-error', role: 'alert', tabindex: '-1' }, p.detail);
+  const top = h('div', { class: 'form-error', role: 'alert', tabindex: '-1' }, p.detail,
+    unmatched.length ? h('ul', { class: 'other-errors' }, unmatched.map((d) => h('li', {}, d))) : null);
   container.prepend(top);
   (first || top).focus();
   return top;
@@ -163,11 +196,7 @@ export async function download(path, fallback) {
     throw new ApiError(0, { code: 'network', detail: 'Impossibile contattare il server: controllare la connessione e riprovare.' });
   }
   if (!res.ok) {
-    if (res.status === 401) {
-      forget();
-      window.dispatchEvent(new Event('suapcds:signedout'));
-      throw new ApiError(401, { code: 'unauthenticated', detail: 'La sessione è scaduta o non è valida: accedere di nuovo.' });
-    }
+    if (res.status === 401) throw expired();
     const data = (res.headers.get('Content-Type') || '').includes('json') ? await res.json().catch(() => null) : null;
     throw new ApiError(res.status, data && typeof data.detail === 'string' ? data
       : { code: 'http_' + res.status, detail: `Errore imprevisto del server (${res.status}): riprovare più tardi.` });

@@ -1,7 +1,8 @@
 // The console: sign-in, the menu, and the screens by the address's hash
 // (#/pratiche/{id}/verifiche, …/conferenza, …/storico, #/videoconferenze,
-// #/videoconferenze/{id}).
-import { loadConfig, completeSignIn, signIn, getToken, claims, forget } from './auth.js';
+// #/videoconferenze/{id}); a hash not starting with "#/" is not a screen
+// (the skip link's #main): the screen stays.
+import { loadConfig, completeSignIn, signIn, signOut, getToken, claims, forget, DRAFTS } from './auth.js';
 import { h, clear, field } from './dom.js';
 import { verifiche } from './verifiche.js';
 import { conferenza } from './conferenza.js';
@@ -31,7 +32,7 @@ function renderUser(u) {
   if (!u) return clear(userBox);
   clear(userBox,
     h('span', { id: 'user-name' }, `${u.name} — ${roles[u.role] || u.role}${u.unit ? ' · ' + u.unit : ''}`),
-    h('button', { type: 'button', onclick: () => { forget(); route(); } }, 'Esci'));
+    h('button', { type: 'button', id: 'sign-out', onclick: async () => { if (!(await signOut(cfg))) route(); } }, 'Esci'));
 }
 
 function renderMenu(path, u) {
@@ -85,10 +86,17 @@ export async function route() {
   const u = who();
   if (!u) return signInPage();
   renderUser(u);
-  const raw = location.hash.replace(/^#\/?/, '');
+  const raw = location.hash.startsWith('#/') ? location.hash.slice(2) : '';
   const [path, qs] = raw.split('?');
   renderMenu(path, u);
-  const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
+  let parts;
+  try {
+    parts = path.split('/').filter(Boolean).map(decodeURIComponent);
+  } catch {
+    // A malformed address (a stray "%").
+    notFound();
+    return settle(mine, u);
+  }
   const params = new URLSearchParams(qs || '');
   const operator = u.role === 'suap_operator' || u.role === 'basin_operator';
   // The service (manager) may read a pratica's conferences and history, the
@@ -108,7 +116,7 @@ export async function route() {
   try {
     if (parts[0] === 'pratiche' && parts.length === 3) {
       const view = { verifiche, conferenza, storico }[parts[2]];
-      if (view) await view(main, parts[1], ctx);
+      if (view) await view(main, parts[1], ctx, params);
       else notFound();
     } else if (parts[0] === 'videoconferenze' && parts.length === 1) {
       await videoconferenze(main, params, ctx);
@@ -121,15 +129,92 @@ export async function route() {
     }
   } catch (e) {
     if (mine !== seq) return;
-    if (e.status === 401) return signInPage();
+    if (e.status === 401) {
+      // Loading a screen: nothing typed yet to keep.
+      forget();
+      return signInPage();
+    }
     clear(main, h('h1', { tabindex: '-1' }, 'Impossibile mostrare la pagina'),
       h('div', { class: 'form-error', role: 'alert', id: 'page-error' }, e.message), h('p', {}, h('a', { href: '#/' }, 'Torna a Gestione pratiche')));
   }
-  if (mine === seq) {
-    const h1 = main.querySelector('h1');
-    if (h1 && !main.contains(document.activeElement)) { h1.setAttribute('tabindex', '-1'); h1.focus(); }
-    document.title = (h1 ? h1.textContent + ' — ' : '') + 'CalabriaSUAP videoconferenze';
+  settle(mine, u);
+}
+
+/** settle focuses the screen's heading, names the tab and puts the drafts back. */
+function settle(mine, u) {
+  if (mine !== seq) return;
+  const h1 = main.querySelector('h1');
+  if (h1 && !main.contains(document.activeElement)) { h1.setAttribute('tabindex', '-1'); h1.focus(); }
+  document.title = (h1 ? h1.textContent + ' — ' : '') + 'CalabriaSUAP videoconferenze';
+  const d = takeDrafts();
+  if (d && d.sub !== u.id) sessionStorage.removeItem(DRAFTS); // someone else's
+  else if (d && d.hash === location.hash) restoreDrafts(d);
+}
+
+// Drafts: when a call finds the session expired, the screen stays with what
+// was typed and "Accedi di nuovo" keeps the forms' values in this tab's
+// sessionStorage; back on the same screen after signing in, they are put
+// back (files excepted: the browser never lets a page set them).
+const DRAFT_TTL = 60 * 60000;
+const skipped = ['file', 'submit', 'button', 'reset', 'hidden', 'password'];
+const controlsOf = (form) => [...form.elements].filter((el) => el.name && !skipped.includes(el.type));
+const formKey = (form, i) => form.id || `${form.className}#${i}`;
+const isChoice = (el) => el.type === 'checkbox' || el.type === 'radio';
+
+function saveDrafts() {
+  const u = who();
+  const forms = [...main.querySelectorAll('form')].map((f, i) => ({ key: formKey(f, i),
+    values: controlsOf(f).map((el) => [el.name, isChoice(el) ? el.checked : el.value]) }));
+  sessionStorage.setItem(DRAFTS, JSON.stringify({ at: Date.now(), hash: location.hash, sub: u ? u.id : null, forms }));
+}
+
+function takeDrafts() {
+  let d = null;
+  try { d = JSON.parse(sessionStorage.getItem(DRAFTS) || 'null'); } catch { /* dropped below */ }
+  if (d && typeof d.hash === 'string' && Array.isArray(d.forms) && Date.now() - d.at < DRAFT_TTL) return d;
+  sessionStorage.removeItem(DRAFTS);
+  return null;
+}
+
+function restoreDrafts(d) {
+  sessionStorage.removeItem(DRAFTS);
+  [...main.querySelectorAll('form')].forEach((f, i) => {
+    const saved = d.forms.find((x) => x.key === formKey(f, i));
+    const ctl = controlsOf(f);
+    if (!saved || saved.values.length !== ctl.length || saved.values.some(([name], j) => name !== ctl[j].name)) return;
+    ctl.forEach((el, j) => {
+      const v = saved.values[j][1];
+      if (isChoice(el) ? el.checked === !!v : el.value === String(v)) return;
+      if (isChoice(el)) el.checked = !!v;
+      else el.value = String(v);
+      // The form's own reactions (counters, checks, dependent fields).
+      el.dispatchEvent(new Event('input', { bubbles: true }));
+      el.dispatchEvent(new Event('change', { bubbles: true }));
+    });
+  });
+}
+
+/** sessionExpired tops the screen, left as it is, with "Accedi di nuovo". */
+function sessionExpired() {
+  if (document.getElementById('session-expired')) return;
+  const box = h('div', { class: 'session-expired', id: 'session-expired', role: 'status' },
+    h('p', {}, 'La sessione è scaduta o non è più valida. I dati inseriti restano in questa pagina e vengono ripresi dopo il nuovo accesso.'));
+  if (cfg.localSignIn || (cfg.issuer && cfg.clientId)) {
+    const again = h('button', { type: 'button', id: 'sign-in-again' }, 'Accedi di nuovo');
+    again.addEventListener('click', async () => {
+      saveDrafts();
+      if (cfg.localSignIn) return location.assign(cfg.localSignIn);
+      again.disabled = true;
+      try {
+        await signIn(cfg);
+      } catch (e) {
+        again.disabled = false;
+        box.append(h('p', { class: 'error', role: 'alert' }, 'Accesso non riuscito: ' + e.message + '.'));
+      }
+    });
+    box.append(again);
   }
+  main.prepend(box);
 }
 
 function notFound() {
@@ -148,8 +233,20 @@ async function start() {
   } catch (e) {
     return signInPage(e);
   }
-  window.addEventListener('hashchange', route);
-  window.addEventListener('suapcds:signedout', () => signInPage());
+  // Back from signing in again without the screen's address (the local
+  // sign-in page opens /console): the screen of the drafts.
+  const d = takeDrafts();
+  if (d && d.hash.startsWith('#/') && !location.hash.startsWith('#/')) history.replaceState(null, '', '/console' + d.hash);
+  // The skip link moves the focus to the content, without changing the
+  // address (the router would take "#main" for a screen).
+  document.querySelector('a.skip').addEventListener('click', (e) => {
+    e.preventDefault();
+    main.focus();
+  });
+  window.addEventListener('hashchange', () => {
+    if (!location.hash || location.hash.startsWith('#/')) route();
+  });
+  window.addEventListener('suapcds:expired', sessionExpired);
   route();
 }
 

@@ -61,6 +61,13 @@ export function describe(control, id) {
   control.setAttribute('aria-describedby', cur.join(' '));
 }
 
+/** undescribe removes an id from the control's aria-describedby. */
+export function undescribe(control, id) {
+  const cur = (control.getAttribute('aria-describedby') || '').split(' ').filter((x) => x && x !== id);
+  if (cur.length) control.setAttribute('aria-describedby', cur.join(' '));
+  else control.removeAttribute('aria-describedby');
+}
+
 /** facts is a definition list of [label, value] pairs (value may be a node). */
 export function facts(pairs) {
   const dl = h('dl', { class: 'facts' });

@@ -3,14 +3,18 @@ import { api, query } from './api.js';
 import { h, clear } from './dom.js';
 import { praticaHeader } from './pratica.js';
 
-/** storico renders the Storico tab of pratica id into main. */
-export async function storico(main, id, ctx) {
+/**
+ * storico renders the Storico tab of pratica id into main; params (the
+ * hash's query) may set the page size, limit (50 by default).
+ */
+export async function storico(main, id, ctx, params) {
   const pid = encodeURIComponent(id);
-  const [p, first] = await Promise.all([api('GET', `/pratiche/${pid}`), api('GET', `/pratiche/${pid}/history${query({ limit: 50 })}`)]);
+  const limit = (params && params.get('limit')) || 50;
+  const [p, first] = await Promise.all([api('GET', `/pratiche/${pid}`), api('GET', `/pratiche/${pid}/history${query({ limit })}`)]);
   if (ctx.stale()) return;
   const tbody = h('tbody', {});
   const more = h('button', { type: 'button', class: 'secondary', id: 'more-history' }, 'Altre operazioni');
-  const status = h('p', { role: 'status', class: 'muted' });
+  const status = h('p', { role: 'status', class: 'muted', id: 'history-status', tabindex: '-1' });
   let next = '';
   const add = (page) => {
     for (const e of page.items) {
@@ -21,10 +25,17 @@ export async function storico(main, id, ctx) {
     more.hidden = !next;
   };
   more.addEventListener('click', async () => {
+    // Without a cursor the API would answer the first page again.
+    if (!next || more.disabled) return;
     more.disabled = true;
     try {
-      add(await api('GET', `/pratiche/${pid}/history${query({ limit: 50, cursor: next })}`));
-      status.textContent = 'Altre operazioni caricate.';
+      const page = await api('GET', `/pratiche/${pid}/history${query({ limit, cursor: next })}`);
+      if (ctx.stale()) return;
+      add(page);
+      status.className = 'muted';
+      status.textContent = page.next ? 'Altre operazioni caricate.' : 'Altre operazioni caricate: non ce ne sono altre.';
+      // The button hides on the last page: the focus goes to the message.
+      if (!page.next) status.focus();
     } catch (e) {
       status.textContent = e.message;
       status.className = 'error';

@@ -25,23 +25,50 @@ export async function verifiche(main, id, ctx) {
   const boxes = p.bodies.map((b) => h('input', { type: 'checkbox', name: 'body', value: bodyKey(b) }));
   const notice = h('div', { id: 'cds-notice', role: 'status', 'aria-live': 'polite' });
   const reason = h('textarea', { name: 'reason', id: 'reason', rows: '3' });
-  const counter = h('p', { class: 'hint', id: 'reason-counter', 'aria-live': 'polite' });
+  // The counter is read with the field; only a few thresholds are announced
+  // while typing (not every keystroke). Characters are counted in UTF-16
+  // units, as the box's maxLength counts them.
+  const counter = h('p', { class: 'hint', id: 'reason-counter' });
+  const announcer = h('p', { class: 'sr-only', id: 'reason-announcer', 'aria-live': 'polite' });
   const reasonField = field('reason', 'Motivo mancata convocazione CDS', reason);
-  reasonField.append(counter);
+  reasonField.append(counter, announcer);
   describe(reason, counter.id);
   reasonField.hidden = true;
   let max = 250;
-  const count = () => { counter.textContent = `${Math.max(0, max - [...reason.value].length)} caratteri rimanenti`; };
+  reason.maxLength = max;
+  const band = (left) => (left === 0 ? 0 : left <= 10 ? 10 : left <= 50 ? 50 : Infinity);
+  let lastBand = Infinity;
+  const count = () => {
+    const left = Math.max(0, max - reason.value.length);
+    counter.textContent = `${left} caratteri rimanenti`;
+    const b = band(left);
+    if (b !== lastBand) {
+      announcer.textContent = b === Infinity ? '' : left === 0 ? 'Raggiunto il numero massimo di caratteri.' : `${left} caratteri rimanenti.`;
+      lastBand = b;
+    }
+  };
   reason.addEventListener('input', count);
 
-  const ticked = () => p.bodies.filter((_, i) => boxes[i].checked).map(({ bodyId, officeId, name }) => ({ bodyId, officeId, name }));
+  // The request lists the ticked bodies only: sent[k] is the position, among
+  // the pratica's bodies (and the boxes), of the request's k-th body.
+  const tickedAt = () => p.bodies.map((_, i) => i).filter((i) => boxes[i].checked);
+  const request = (sent) => sent.map((i) => ({ bodyId: p.bodies[i].bodyId, officeId: p.bodies[i].officeId, name: p.bodies[i].name }));
+  const onBoxes = (err, sent) => {
+    if (err.problem && Array.isArray(err.problem.errors)) {
+      err.problem.errors = err.problem.errors.map((fe) => {
+        const m = /^bodies\[(\d+)\](.*)$/.exec(fe.field || '');
+        return m && sent[+m[1]] !== undefined ? { ...fe, field: `bodies[${sent[+m[1]]}]${m[2]}` } : fe;
+      });
+    }
+    return err;
+  };
   let checks = 0;
   const check = async () => {
     const mine = ++checks;
-    const sel = ticked();
-    if (!sel.length) { clear(notice); reasonField.hidden = true; return; }
+    const sent = tickedAt();
+    if (!sent.length) { clear(notice); reasonField.hidden = true; return; }
     try {
-      const r = await api('POST', `/pratiche/${encodeURIComponent(id)}/cds-check`, { bodies: sel });
+      const r = await api('POST', `/pratiche/${encodeURIComponent(id)}/cds-check`, { bodies: request(sent) });
       if (mine !== checks) return;
       max = r.reasonMaxLength || max;
       reason.maxLength = max;
@@ -54,7 +81,7 @@ export async function verifiche(main, id, ctx) {
       }
       reasonField.hidden = !r.reasonRequired;
     } catch (e) {
-      if (mine === checks) showError(form, e);
+      if (mine === checks) showError(form, onBoxes(e, sent));
     }
   };
   for (const b of boxes) b.addEventListener('change', check);
@@ -70,7 +97,8 @@ export async function verifiche(main, id, ctx) {
     e.preventDefault();
     clearErrors(form);
     send.disabled = true;
-    const body = { bodies: ticked() };
+    const sent = tickedAt();
+    const body = { bodies: request(sent) };
     if (!reasonField.hidden && reason.value.trim()) body.reason = reason.value;
     try {
       await api('POST', `/pratiche/${encodeURIComponent(id)}/verifications`, body);
@@ -78,7 +106,7 @@ export async function verifiche(main, id, ctx) {
     } catch (err) {
       send.disabled = false;
       if (err.problem && err.problem.code === 'cds_reason_required') reasonField.hidden = false;
-      showError(form, err, { cds_reason_required: 'reason', no_bodies_selected: 'bodies' });
+      showError(form, onBoxes(err, sent), { cds_reason_required: 'reason', no_bodies_selected: 'bodies' });
     }
   });
   count();
