@@ -80,7 +80,7 @@ func TestCloseConference(t *testing.T) {
 	fieldCode(422, "invalid_input", "outcome", "invalid_outcome", map[string]any{"outcome": "ottimo", "endDate": "2026-03-09"}, true)
 	fieldCode(422, "invalid_input", "outcome", "required", map[string]any{"endDate": "2026-03-09"}, true)
 	fieldCode(422, "invalid_input", "endDate", "required", map[string]any{"outcome": "positivo"}, true)
-	fieldCode(400, "malformed_request", "", "", map[string]any{"outcome": "positivo", "endDate": "09-03-2026"}, true)
+	fieldCode(422, "invalid_date", "endDate", "invalid_date", map[string]any{"outcome": "positivo", "endDate": "09-03-2026"}, true)
 	fieldCode(422, "invalid_input", "endDate", "before_start", map[string]any{"outcome": "positivo", "endDate": "2026-03-08"}, false)
 	fieldCode(422, "invalid_input", "endDate", "in_the_future", map[string]any{"outcome": "positivo", "endDate": "2026-03-10"}, false)
 	// The session of 11 March is still convened.

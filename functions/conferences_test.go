@@ -150,7 +150,13 @@ func TestConferenceDeadlines(t *testing.T) {
 	before := e.backend.commits.Load()
 	e.refused(e.raw("POST", "/pratiche/"+id+"/conferences", suapAfrico, map[string]any{"type": "boh", "startDate": "2026-11-10"}), before, 422, "invalid_input")
 	e.refused(e.raw("POST", "/pratiche/"+id+"/conferences", suapAfrico, map[string]any{"type": "preliminare"}), before, 422, "invalid_input")
-	e.refused(e.raw("POST", "/pratiche/"+id+"/conferences", suapAfrico, map[string]any{"type": "preliminare", "startDate": "10-11-2026"}), before, 400, "malformed_request")
+	res := e.raw("POST", "/pratiche/"+id+"/conferences", suapAfrico, map[string]any{"type": "preliminare", "startDate": "10-11-2026"})
+	e.refused(res, before, 422, "invalid_date")
+	if p := res.Problem(t); len(p.Errors) != 1 || p.Errors[0].Field != "startDate" || p.Errors[0].Code != "invalid_date" {
+		t.Errorf("a dd-mm-yyyy start date: %+v", p)
+	}
+	// An empty date is an absent one: the domain says it is required.
+	e.refused(e.raw("POST", "/pratiche/"+id+"/conferences", suapAfrico, map[string]any{"type": "preliminare", "startDate": ""}), before, 422, "invalid_input")
 	e.refused(e.api.Do("POST", "/pratiche/"+id+"/conferences", &suapAfrico,
 		map[string]any{"type": "preliminare", "applicationDate": "2026-11-11", "startDate": "2026-11-10"}), before, 422, "invalid_input")
 	e.refused(e.api.Do("POST", "/pratiche/"+id+"/conferences", &suapAcquaro,

@@ -8,10 +8,12 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 
 	"suapcds/shared/domain"
+	"suapcds/shared/workdays"
 )
 
 // MaxBody is the largest request body accepted (64 KiB).
@@ -59,6 +61,10 @@ func DecodeJSON(body io.Reader, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
+		var bad *workdays.DateError
+		if errors.As(err, &bad) {
+			return dateErrors(raw, v)
+		}
 		return decodeError(err)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
@@ -68,6 +74,43 @@ func DecodeJSON(body io.Reader, v any) error {
 		return malformed("Il corpo della richiesta deve contenere un solo oggetto JSON.")
 	}
 	return nil
+}
+
+// ErrInvalidDate is a body's date that is not a "2006-01-02" calendar date;
+// dateErrors names the fields.
+var ErrInvalidDate = &domain.Error{Kind: domain.KindInvalid, Code: "invalid_date",
+	Detail: "Data non valida: usare il formato aaaa-mm-gg, ad esempio 2026-03-11."}
+
+// dateErrors names the date fields of v (workdays.Date, by value or
+// pointer) whose value in the top-level object raw is not a date: the JSON
+// decoder reports a bad date without saying where.
+func dateErrors(raw []byte, v any) error {
+	out := *ErrInvalidDate
+	var top map[string]json.RawMessage
+	t := reflect.TypeOf(v)
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if json.Unmarshal(raw, &top) != nil || t == nil || t.Kind() != reflect.Struct {
+		return &out
+	}
+	dateType := reflect.TypeFor[workdays.Date]()
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if f.Type != dateType && f.Type != reflect.PointerTo(dateType) {
+			continue
+		}
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		var s string
+		if name == "" || json.Unmarshal(top[name], &s) != nil {
+			continue
+		}
+		if _, err := workdays.ParseDate(s); err != nil {
+			out.Fields = append(out.Fields, domain.FieldError{Field: name, Code: "invalid_date",
+				Detail: "Indicare una data esistente nel formato aaaa-mm-gg, ad esempio 2026-03-11."})
+		}
+	}
+	return &out
 }
 
 func decodeError(err error) error {

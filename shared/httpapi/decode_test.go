@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -324,7 +325,7 @@ func fuzzDecoder[T any](f *testing.F, seeds ...string) {
 		if err != nil {
 			de := checkDomainError(t, err)
 			switch de.Code {
-			case malformed, badDate:
+			case malformed, badDate, "invalid_date":
 			default:
 				t.Fatalf("unexpected code %q for %q", de.Code, data)
 			}
@@ -389,5 +390,75 @@ func FuzzDecodeCDSCheckBody(f *testing.F) {
 		`{"bodies":[{"bodyId":"a","officeId":"b"},{"bodyId":"c","officeId":"d","name":"E"}]}`,
 		`{"bodies":{}}`,
 		`{"bodies":[1]}`,
+	)
+}
+
+// TestDecodeNamesBadDates: a date that is not an existing yyyy-mm-dd day is
+// a 422 invalid_date naming every such field, not an anonymous 400.
+func TestDecodeNamesBadDates(t *testing.T) {
+	for _, c := range []struct {
+		body   string
+		fields string
+	}{
+		{`{"type":"preliminare","startDate":"2026-02-31"}`, "startDate"},
+		{`{"type":"preliminare","startDate":"11-03-2026","applicationDate":"2026-13-01"}`, "applicationDate,startDate"},
+	} {
+		var b api.NewConferenceBody
+		de := checkDomainError(t, httpapi.DecodeJSON(strings.NewReader(c.body), &b))
+		var got []string
+		for _, f := range de.Fields {
+			if f.Code != "invalid_date" || !strings.Contains(f.Detail, "aaaa-mm-gg") {
+				t.Errorf("%s: field error %+v", c.body, f)
+			}
+			got = append(got, f.Field)
+		}
+		sort.Strings(got)
+		if de.Code != "invalid_date" || strings.Join(got, ",") != c.fields || httpapi.StatusOf(de) != http.StatusUnprocessableEntity {
+			t.Errorf("%s: %s %v (%d), want invalid_date on %s", c.body, de.Code, got, httpapi.StatusOf(de), c.fields)
+		}
+	}
+	var b api.CloseConferenceBody
+	de := checkDomainError(t, httpapi.DecodeJSON(strings.NewReader(`{"outcome":"positivo","endDate":"2026-02-29"}`), &b))
+	if de.Code != "invalid_date" || len(de.Fields) != 1 || de.Fields[0].Field != "endDate" {
+		t.Errorf("29 February 2026: %+v", de)
+	}
+	// A number where a date goes is still a type error.
+	de = checkDomainError(t, httpapi.DecodeJSON(strings.NewReader(`{"outcome":"positivo","endDate":20260311}`), &b))
+	if de.Code != malformed {
+		t.Errorf("a number as date: %+v", de)
+	}
+}
+
+// The conferences' bodies: dates (invalid_date), instants, lists.
+func FuzzDecodeNewConferenceBody(f *testing.F) {
+	fuzzDecoder[api.NewConferenceBody](f,
+		`{"type":"simultanea_sincrona","sensitiveInterests":true,"applicationDate":"2026-03-02","startDate":"2026-03-09"}`,
+		`{"type":"preliminare","startDate":"2026-02-31"}`,
+		`{"startDate":"2026-3-9"}`,
+		`{"startDate":null,"applicationDate":null}`,
+		`{"startDate":"0000-01-01"}`,
+	)
+}
+
+func FuzzDecodeCloseConferenceBody(f *testing.F) {
+	fuzzDecoder[api.CloseConferenceBody](f,
+		`{"outcome":"positivo_con_prescrizioni","endDate":"2027-03-12","closingFileKey":"conferences/p/c/f"}`,
+		`{"outcome":"negativo","endDate":"2026-02-29"}`,
+		`{"endDate":"9999-12-31"}`,
+	)
+}
+
+func FuzzDecodeConveneBody(f *testing.F) {
+	fuzzDecoder[api.ConveneBody](f,
+		`{"start":"2027-03-11T10:00:00+01:00","place":"Sala","convocationFileKey":"conferences/p/c/f","bodyIds":["vvf-rc","asp-rc"]}`,
+		`{"start":"2027-03-11","bodyIds":[1]}`,
+		`{"bodyIds":null}`,
+	)
+}
+
+func FuzzDecodeSessionStateBody(f *testing.F) {
+	fuzzDecoder[api.SessionStateBody](f,
+		`{"state":"SVOLTA","closingFileKey":"conferences/p/c/v"}`,
+		`{"state":"ANNULLATA"}`,
 	)
 }

@@ -37,9 +37,17 @@ func DateOf(t time.Time) Date {
 func ParseDate(s string) (Date, error) {
 	t, err := time.Parse(time.DateOnly, s)
 	if err != nil {
-		return Date{}, fmt.Errorf("data non valida %q: il formato atteso è aaaa-mm-gg", s)
+		return Date{}, &DateError{Value: s}
 	}
 	return dateOfTime(t), nil
+}
+
+// DateError is a string that is not a "2006-01-02" calendar date; the HTTP
+// layer turns it into an Italian field error.
+type DateError struct{ Value string }
+
+func (e *DateError) Error() string {
+	return fmt.Sprintf("data non valida %q: il formato atteso è aaaa-mm-gg", e.Value)
 }
 
 func dateOfTime(t time.Time) Date {
@@ -98,11 +106,22 @@ func (d Date) Italian() string {
 	return fmt.Sprintf("%02d-%02d-%04d", d.Day, int(d.Month), d.Year)
 }
 
-// MarshalText encodes d as "2006-01-02", so a Date is a JSON string.
-func (d Date) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
+// MarshalText encodes d as "2006-01-02", so a Date is a JSON string; the
+// zero Date (no date) as "".
+func (d Date) MarshalText() ([]byte, error) {
+	if d.IsZero() {
+		return []byte{}, nil
+	}
+	return []byte(d.String()), nil
+}
 
-// UnmarshalText decodes a "2006-01-02" date.
+// UnmarshalText decodes a "2006-01-02" date; "" is the zero Date, as absent
+// (the domain reports a required one).
 func (d *Date) UnmarshalText(b []byte) error {
+	if len(b) == 0 {
+		*d = Date{}
+		return nil
+	}
 	v, err := ParseDate(string(b))
 	if err != nil {
 		return err
