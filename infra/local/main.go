@@ -258,6 +258,19 @@ func start(ctx context.Context, c *cfg, out io.Writer, logger *slog.Logger) (_ *
 			st.close()
 		}
 	}()
+	// On DynamoDB the change feed is the table's stream, read as Lambda
+	// reads it; the consumers keep their positions in its own folder.
+	feedDir, feedOff := c.DataDir, ""
+	var stream *streamFeed
+	if st.feed == nil {
+		sf, ferr := openStreamFeed(ctx, c, logger.With("component", "stream"))
+		if ferr != nil {
+			feedOff = ferr.Error()
+			logger.Warn("change feed off: nothing is mailed locally", "error", feedOff)
+		} else {
+			stream, st.feed, feedDir = sf, sf, sf.dir
+		}
+	}
 	clk := clock.System{}
 	svc := app.New(st.repo, clk, c.LeadDays)
 	seeded := 0
@@ -274,6 +287,9 @@ func start(ctx context.Context, c *cfg, out io.Writer, logger *slog.Logger) (_ *
 		mailWhere = "SES v2 at " + c.SESEndpoint
 	} else if sender, err = mail.NewDir(mailDir, clk); err != nil {
 		return nil, err
+	}
+	if stream != nil {
+		mailWhere += "  (stream of the table)"
 	}
 	objects, err := openS3(c.DataDir, logger.With("component", "s3"))
 	if err != nil {
@@ -327,7 +343,7 @@ func start(ctx context.Context, c *cfg, out io.Writer, logger *slog.Logger) (_ *
 			} else {
 				missing = append(missing, "stream (outbox items are only logged)")
 			}
-			cons, err := newConsumer(s, h, f.Timeout, c.DataDir)
+			cons, err := newConsumer(s, h, f.Timeout, feedDir)
 			if err != nil {
 				return nil, err
 			}
@@ -386,7 +402,7 @@ func start(ctx context.Context, c *cfg, out io.Writer, logger *slog.Logger) (_ *
 			notWired = append(notWired, "NotifyFunction: not in template.yaml; outbox items are only logged")
 		}
 		cons, err := newConsumer(streamEvent{Function: "NotifyFunction", Event: "Outbox", BatchSize: 100, MaxRetries: -1,
-			Patterns: []string{defaultOutboxPattern}, ReportFailures: true}, h, 30*time.Second, c.DataDir)
+			Patterns: []string{defaultOutboxPattern}, ReportFailures: true}, h, 30*time.Second, feedDir)
 		if err != nil {
 			return nil, err
 		}
@@ -415,6 +431,9 @@ func start(ctx context.Context, c *cfg, out io.Writer, logger *slog.Logger) (_ *
 	if st.feed != nil {
 		f := &feed{src: st.feed, consumers: consumers, logger: logger.With("component", "feed"), backoff: expBackoff}
 		r.bg.Go(func() { f.Run(bgCtx) })
+		if stream != nil {
+			r.bg.Go(func() { stream.run(bgCtx) })
+		}
 	}
 	r.bg.Go(func() { runScheduler(bgCtx, jobs, logger.With("component", "scheduler")) })
 	r.bg.Go(func() { objects.run(bgCtx) })
@@ -425,7 +444,7 @@ func start(ctx context.Context, c *cfg, out io.Writer, logger *slog.Logger) (_ *
 	}()
 
 	printBanner(out, banner{base: base, dataDir: c.DataDir, where: st.where, mail: mailWhere, tpl: tplPath,
-		routes: len(routes), handlers: len(handlers), seeded: seeded, notWired: notWired, feed: st.feed != nil,
+		routes: len(routes), handlers: len(handlers), seeded: seeded, notWired: notWired, feed: st.feed != nil, feedOff: feedOff,
 		users: users, took: time.Since(began)})
 	return r, nil
 }
@@ -494,6 +513,7 @@ type banner struct {
 	routes, handlers, seeded        int
 	notWired                        []string
 	feed                            bool
+	feedOff                         string // why there is no feed
 	users                           []signIn
 	took                            time.Duration
 }
@@ -512,7 +532,7 @@ func printBanner(out io.Writer, b banner) {
 	if b.feed {
 		p("  mail        %s", b.mail)
 	} else {
-		p("  mail        change feed off on DynamoDB: nothing is mailed locally")
+		p("  mail        change feed off on DynamoDB (%s): nothing is mailed locally", b.feedOff)
 	}
 	for _, n := range b.notWired {
 		p("  not wired   %s", n)
