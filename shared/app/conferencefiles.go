@@ -203,21 +203,9 @@ func (s *Service) ConferenceFileDownload(ctx context.Context, who domain.Princip
 	if err != nil {
 		return nil, err
 	}
-	if !domain.ValidID(conferenceID) {
-		return nil, errConferenceNotFound
-	}
-	confs, sessions, err := s.store.PraticaConferences(ctx, p.ID)
+	c, sessions, err := s.conferenceWithSessions(ctx, p.ID, conferenceID)
 	if err != nil {
 		return nil, err
-	}
-	var c *domain.Conference
-	for i := range confs {
-		if confs[i].ID == conferenceID {
-			c = &confs[i]
-		}
-	}
-	if c == nil {
-		return nil, errConferenceNotFound
 	}
 	if !domain.ValidID(fileID) {
 		return nil, errConferenceFileNotFound

@@ -148,6 +148,24 @@ func (s *Service) officeCalendar(ctx context.Context, officeID string) (*workday
 	return s.calendar(o)
 }
 
+// conferenceWithSessions reads conference id of the pratica together with
+// the pratica's sessions (one Query; callers filter by ConferenceID).
+func (s *Service) conferenceWithSessions(ctx context.Context, praticaID, id string) (*domain.Conference, []domain.Session, error) {
+	if !domain.ValidID(id) {
+		return nil, nil, errConferenceNotFound
+	}
+	confs, sessions, err := s.store.PraticaConferences(ctx, praticaID)
+	if err != nil {
+		return nil, nil, err
+	}
+	for i := range confs {
+		if confs[i].ID == id {
+			return &confs[i], sessions, nil
+		}
+	}
+	return nil, nil, errConferenceNotFound
+}
+
 func (s *Service) conference(ctx context.Context, praticaID, id string) (*domain.Conference, error) {
 	if !domain.ValidID(id) {
 		return nil, errConferenceNotFound
@@ -321,21 +339,9 @@ func (s *Service) CloseConference(ctx context.Context, who domain.Principal, pra
 	if err != nil {
 		return nil, err
 	}
-	if !domain.ValidID(conferenceID) {
-		return nil, errConferenceNotFound
-	}
-	confs, sessions, err := s.store.PraticaConferences(ctx, p.ID)
+	c, sessions, err := s.conferenceWithSessions(ctx, p.ID, conferenceID)
 	if err != nil {
 		return nil, err
-	}
-	var c *domain.Conference
-	for i := range confs {
-		if confs[i].ID == conferenceID {
-			c = &confs[i]
-		}
-	}
-	if c == nil {
-		return nil, errConferenceNotFound
 	}
 	now := s.clock.Now()
 	if err := c.Close(in, sessions, workdays.DateOf(now)); err != nil {
@@ -389,11 +395,7 @@ func (s *Service) Document(ctx context.Context, who domain.Principal, praticaID,
 	if !model.Valid() {
 		return "", nil, errUnknownModel
 	}
-	c, err := s.conference(ctx, p.ID, conferenceID)
-	if err != nil {
-		return "", nil, err
-	}
-	_, sessions, err := s.store.PraticaConferences(ctx, p.ID)
+	c, sessions, err := s.conferenceWithSessions(ctx, p.ID, conferenceID)
 	if err != nil {
 		return "", nil, err
 	}
