@@ -26,6 +26,7 @@ import (
 	console "suapcds/functions/console/handler"
 	"suapcds/shared/clock"
 	"suapcds/shared/testenv"
+	"suapcds/shared/testenv/chromium"
 )
 
 // The console's browser tests run the whole local system (the gateway with
@@ -71,21 +72,7 @@ func newConsoleBrowser(t *testing.T, base string) *consoleBrowser {
 	var out testenv.Buffer
 	ctx, cancel := context.WithTimeout(t.Context(), consoleTimeout)
 	t.Cleanup(cancel)
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromiumPath),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("lang", "it-IT"),
-		chromedp.NoFirstRun,
-		chromedp.UserDataDir(filepath.Join(t.TempDir(), "profile")),
-		chromedp.WindowSize(1280, 900),
-		chromedp.CombinedOutput(&out),
-	)
+	opts := chromium.Options(t, chromiumPath, &out, 1280, 900, chromedp.Flag("lang", "it-IT"))
 	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
 	t.Cleanup(cancelAlloc)
 	tab, cancelTab := chromedp.NewContext(alloc)

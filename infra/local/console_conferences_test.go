@@ -53,12 +53,8 @@ func withConferenceClock(t *testing.T, c *cfg, clk clock.Clock) {
 	t.Helper()
 	c.functions = maps.Clone(registry)
 	c.functions["CdscheckFunction"] = wiring{HTTP: func(e env) http.Handler {
-		files, ok := e.Files.(app.RecordingFiles)
-		if !ok {
-			t.Fatalf("the local bucket %T is not app.RecordingFiles", e.Files)
-		}
 		svc := app.New(e.Store, clk, e.LeadDays)
-		svc.SetConferenceFiles(files, 0)
+		svc.SetConferenceFiles(e.Files, 0)
 		return cdscheck.New(svc, e.Logger)
 	}}
 }

@@ -42,7 +42,7 @@ type env struct {
 	Recordings *app.Recordings
 	Bucket     string
 	// Files is that bucket through the S3 client (*recording.Files).
-	Files notify.Files
+	Files app.RecordingFiles
 	// Attachments reads that bucket for notify, which attaches the
 	// convocations from it by signed GETs (s3get), as on Lambda.
 	Attachments notify.Files

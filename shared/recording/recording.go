@@ -9,7 +9,6 @@ package recording
 import (
 	"context"
 	"errors"
-	"io"
 	"mime"
 	"net/http"
 	"time"
@@ -20,7 +19,6 @@ import (
 
 	"suapcds/shared/app"
 	"suapcds/shared/domain"
-	"suapcds/shared/s3get"
 )
 
 // NewClient builds the S3 client once per process. endpoint is empty on
@@ -115,37 +113,6 @@ func (f *Files) Head(ctx context.Context, key string) (app.ObjectInfo, error) {
 		return app.ObjectInfo{}, err
 	}
 	return app.ObjectInfo{Size: aws.ToInt64(out.ContentLength), ContentType: aws.ToString(out.ContentType)}, nil
-}
-
-// ErrTooLarge is a Read of an object bigger than the caller's cap: the
-// same error as s3get's, the lean reader notify uses on the same bucket, so
-// callers check one sentinel whichever reader they hold.
-var ErrTooLarge = s3get.ErrTooLarge
-
-// Read returns the content and description of key, at most maxBytes
-// (ErrTooLarge beyond; domain.ErrNotFound when it does not exist). It is for
-// small files only, such as a convocation to attach to a mail.
-func (f *Files) Read(ctx context.Context, key string, maxBytes int64) ([]byte, app.ObjectInfo, error) {
-	out, err := f.client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(f.bucket), Key: aws.String(key)})
-	if err != nil {
-		if notFound(err) {
-			return nil, app.ObjectInfo{}, domain.ErrNotFound
-		}
-		return nil, app.ObjectInfo{}, err
-	}
-	defer out.Body.Close()
-	info := app.ObjectInfo{Size: aws.ToInt64(out.ContentLength), ContentType: aws.ToString(out.ContentType)}
-	if info.Size > maxBytes {
-		return nil, info, ErrTooLarge
-	}
-	data, err := io.ReadAll(io.LimitReader(out.Body, maxBytes+1))
-	if err != nil {
-		return nil, info, err
-	}
-	if int64(len(data)) > maxBytes {
-		return nil, info, ErrTooLarge
-	}
-	return data, info, nil
 }
 
 // Delete removes key; deleting a missing key succeeds (S3 semantics).

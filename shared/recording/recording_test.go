@@ -106,17 +106,6 @@ func TestPresignedPostOnMinIO(t *testing.T) {
 		if resp.StatusCode != 200 || !bytes.Equal(got, video) || !strings.Contains(resp.Header.Get("Content-Disposition"), "registrazione.mp4") {
 			t.Errorf("download: %d %q, %d bytes", resp.StatusCode, resp.Header.Get("Content-Disposition"), len(got))
 		}
-		// Read returns it within a cap, and refuses it above.
-		data, rinfo, err := files.Read(ctx, f.Key, int64(len(video)))
-		if err != nil || !bytes.Equal(data, video) || rinfo.ContentType != "video/mp4" {
-			t.Errorf("read: %d bytes %+v %v", len(data), rinfo, err)
-		}
-		if _, _, err := files.Read(ctx, f.Key, int64(len(video))-1); !errors.Is(err, recording.ErrTooLarge) {
-			t.Errorf("read over the cap: %v, want ErrTooLarge", err)
-		}
-		if _, _, err := files.Read(ctx, f.Key+"-missing", 1<<20); !errors.Is(err, domain.ErrNotFound) {
-			t.Errorf("read of a missing key: %v, want ErrNotFound", err)
-		}
 		// A tampered download link is refused.
 		if resp, err := http.Get(strings.Replace(u, "X-Amz-Signature=", "X-Amz-Signature=0", 1)); err != nil || resp.StatusCode != http.StatusForbidden {
 			t.Errorf("tampered download link: %v %v", resp.Status, err)

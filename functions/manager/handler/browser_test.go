@@ -26,6 +26,7 @@ import (
 	"suapcds/shared/store"
 	"suapcds/shared/store/embedded"
 	"suapcds/shared/testenv"
+	"suapcds/shared/testenv/chromium"
 	"suapcds/shared/workdays"
 )
 
@@ -91,26 +92,6 @@ func seedBrowser(t *testing.T, ctx context.Context, st *store.Repo, svc *app.Ser
 	return open("suap-africo-p2", "402", browserSubject).ID
 }
 
-// browserOptions are the flags Chromium needs here: headless as root without
-// the sandbox, and nothing that reaches for the network on its own (on our
-// closed network those connections are refused over and over).
-func browserOptions(t *testing.T, execPath string, out *testenv.Buffer) []chromedp.ExecAllocatorOption {
-	return append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(execPath),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.NoFirstRun,
-		chromedp.UserDataDir(filepath.Join(t.TempDir(), "profile")),
-		chromedp.WindowSize(1200, 900),
-		chromedp.CombinedOutput(out),
-	)
-}
-
 // stepTimeout bounds each browser step and testTimeout the browser's whole
 // life; the test takes a few seconds.
 const (
@@ -173,7 +154,7 @@ func TestBrowserSignedLinkPages(t *testing.T) {
 	var browserOut testenv.Buffer
 	testCtx, cancelTest := context.WithTimeout(ctx, testTimeout)
 	defer cancelTest()
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(testCtx, browserOptions(t, chromiumPath, &browserOut)...)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(testCtx, chromium.Options(t, chromiumPath, &browserOut, 1200, 900)...)
 	defer cancelAlloc()
 	tab, cancelTab := chromedp.NewContext(allocCtx)
 	defer cancelTab()

@@ -33,9 +33,12 @@ var Routes = []string{
 var PageRoutes = []string{
 	"GET /gestore/richieste/{requestId}",
 	"POST /gestore/richieste/{requestId}/{action}",
-	// A convened body's download of a convocation too big to attach.
-	"GET " + ConvocationPath + "{praticaId}/{conferenceId}/{sessionId}",
+	convocationRoute,
 }
+
+// convocationRoute is a convened body's download of a convocation too big
+// to attach (convocation.go).
+const convocationRoute = "GET " + ConvocationPath + "{praticaId}/{conferenceId}/{sessionId}"
 
 type handler struct {
 	svc    *app.Service
@@ -73,10 +76,14 @@ func New(svc *app.Service, c clock.Clock, links *signedlink.Signer, logger *slog
 	top := http.NewServeMux()
 	top.Handle("/", m)
 	pages := httpapi.Log(logger, h.pages())
-	for _, p := range PageRoutes[:2] {
-		top.Handle(p, pages)
+	convocation := httpapi.Log(logger, h.convocation())
+	for _, p := range PageRoutes {
+		if p == convocationRoute {
+			top.Handle(p, convocation)
+		} else {
+			top.Handle(p, pages)
+		}
 	}
-	top.Handle(PageRoutes[2], httpapi.Log(logger, h.convocation()))
 	return top
 }
 

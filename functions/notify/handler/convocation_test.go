@@ -75,6 +75,21 @@ func (e *env) convocationFixture(t *testing.T, pratica, number string, bodies []
 	return f
 }
 
+// oneBody is a convocationFixture of pratica with one body of the directory
+// (id bodyID, its PEC unique to the run), convened to a session at start.
+// It returns the fixture, the body's PEC and the session.
+func (e *env) oneBody(t *testing.T, pratica, number, bodyID string, size int) (*convocationFixture, string, *domain.Session) {
+	t.Helper()
+	pec := fmt.Sprintf("vvf+%d@cert.vigilfuoco.example.it", time.Now().UnixNano())
+	f := e.convocationFixture(t, pratica, number, []domain.Body{{ID: bodyID, Name: "Vigili del Fuoco", PEC: pec}}, size)
+	x, err := e.svc.ConveneSession(e.ctx, operator, pratica, f.conferenceID, domain.ConveneInput{Start: start,
+		ConvocationFileKey: f.key, BodyIDs: []string{bodyID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f, pec, x
+}
+
 // TestConvocationOfThreeBodies: convening a session of a pratica whose
 // accepted videoconference covers it, for three bodies of the directory,
 // enqueues three events; notify mails each body once (its PEC, else its
@@ -162,14 +177,8 @@ var convocationLinkRe = regexp.MustCompile(`https://videoconferenze\.example\.it
 func TestConvocationOverTheCapIsLinked(t *testing.T) {
 	e := newEnv(t)
 	e.attachMax = 16 << 10
-	pec := fmt.Sprintf("vvf+%d@cert.vigilfuoco.example.it", time.Now().UnixNano())
-	f := e.convocationFixture(t, "P-BIG", "2027/043", []domain.Body{{ID: "vvf-big", Name: "Vigili del Fuoco", PEC: pec}}, 64<<10)
+	f, pec, x := e.oneBody(t, "P-BIG", "2027/043", "vvf-big", 64<<10)
 	h := e.handler(1)
-	x, err := e.svc.ConveneSession(e.ctx, operator, "P-BIG", f.conferenceID, domain.ConveneInput{Start: start,
-		ConvocationFileKey: f.key, BodyIDs: []string{"vvf-big"}})
-	if err != nil {
-		t.Fatal(err)
-	}
 	batch := e.stream.Read(t, 3, 15*time.Second)
 	if resp := e.handle(h, batch); len(resp.BatchItemFailures) != 0 {
 		t.Fatalf("failures: %+v", resp.BatchItemFailures)
@@ -266,15 +275,10 @@ func (f *flakyFiles) Read(ctx context.Context, key string, maxBytes int64) ([]by
 // the retry attaches the file, and the body gets exactly one mail.
 func TestConvocationFileReadFailsThenAttaches(t *testing.T) {
 	e := newEnv(t)
-	pec := fmt.Sprintf("vvf+%d@cert.vigilfuoco.example.it", time.Now().UnixNano())
-	f := e.convocationFixture(t, "P-FLAKY", "2027/044", []domain.Body{{ID: "vvf-flaky", Name: "Vigili del Fuoco", PEC: pec}}, 1<<10)
+	f, pec, _ := e.oneBody(t, "P-FLAKY", "2027/044", "vvf-flaky", 1<<10)
 	flaky := &flakyFiles{Files: f.reader, fail: 1}
 	e.files = flaky
 	h := e.handler(1)
-	if _, err := e.svc.ConveneSession(e.ctx, operator, "P-FLAKY", f.conferenceID, domain.ConveneInput{Start: start,
-		ConvocationFileKey: f.key, BodyIDs: []string{"vvf-flaky"}}); err != nil {
-		t.Fatal(err)
-	}
 	batch := e.stream.Read(t, 3, 15*time.Second)
 	if resp := e.handle(h, batch); len(resp.BatchItemFailures) != 1 {
 		t.Fatalf("failures %+v, want the convocation's record only", resp.BatchItemFailures)
@@ -300,13 +304,8 @@ func TestConvocationFileReadFailsThenAttaches(t *testing.T) {
 // download link (which will say so), in neutral words.
 func TestConvocationFileMissingIsLinked(t *testing.T) {
 	e := newEnv(t)
-	pec := fmt.Sprintf("vvf+%d@cert.vigilfuoco.example.it", time.Now().UnixNano())
-	f := e.convocationFixture(t, "P-GONE", "2027/045", []domain.Body{{ID: "vvf-gone", Name: "Vigili del Fuoco", PEC: pec}}, 1<<10)
+	f, pec, _ := e.oneBody(t, "P-GONE", "2027/045", "vvf-gone", 1<<10)
 	h := e.handler(1)
-	if _, err := e.svc.ConveneSession(e.ctx, operator, "P-GONE", f.conferenceID, domain.ConveneInput{Start: start,
-		ConvocationFileKey: f.key, BodyIDs: []string{"vvf-gone"}}); err != nil {
-		t.Fatal(err)
-	}
 	if err := f.files.Delete(e.ctx, f.key); err != nil {
 		t.Fatal(err)
 	}
@@ -325,14 +324,8 @@ func TestConvocationFileMissingIsLinked(t *testing.T) {
 // its convocation went out is not convened by a late mail.
 func TestConvocationOfCancelledSessionIsSkipped(t *testing.T) {
 	e := newEnv(t)
-	pec := fmt.Sprintf("vvf+%d@cert.vigilfuoco.example.it", time.Now().UnixNano())
-	f := e.convocationFixture(t, "P-ANN", "2027/046", []domain.Body{{ID: "vvf-ann", Name: "Vigili del Fuoco", PEC: pec}}, 1<<10)
+	f, pec, x := e.oneBody(t, "P-ANN", "2027/046", "vvf-ann", 1<<10)
 	h := e.handler(1)
-	x, err := e.svc.ConveneSession(e.ctx, operator, "P-ANN", f.conferenceID, domain.ConveneInput{Start: start,
-		ConvocationFileKey: f.key, BodyIDs: []string{"vvf-ann"}})
-	if err != nil {
-		t.Fatal(err)
-	}
 	if _, err := e.svc.SetSessionState(e.ctx, operator, "P-ANN", f.conferenceID, x.ID, domain.SessionCancelled, ""); err != nil {
 		t.Fatal(err)
 	}
