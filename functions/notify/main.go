@@ -1,6 +1,7 @@
 // Command notify is the Lambda function on the table's stream (outbox
 // INSERTs only, by the template's event filter): it mails each event once
-// through SES v2. It only wires: configuration from the environment, clients
+// through SES v2. A schedule runs its sweep, which mails what the stream
+// did not (a crashed delivery, a dropped record). It only wires: configuration from the environment, clients
 // built once, lambda.Start.
 package main
 
@@ -49,6 +50,8 @@ func main() {
 		MailFrom:       cfg.MailFrom,
 		PublicBaseURL:  cfg.PublicBaseURL,
 		Concurrency:    cfg.Concurrency,
+		ClaimLease:     cfg.ClaimLease,
 	})
-	lambda.Start(h.Handle)
+	// Stream batches and the scheduled sweep share the entry point.
+	lambda.Start(h.Invoke)
 }

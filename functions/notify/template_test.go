@@ -27,6 +27,8 @@ type streamEvent struct {
 	Type       string `yaml:"Type"`
 	Properties struct {
 		Stream                     yaml.Node `yaml:"Stream"`
+		Schedule                   string    `yaml:"Schedule"`
+		Enabled                    *bool     `yaml:"Enabled"`
 		StartingPosition           string    `yaml:"StartingPosition"`
 		BatchSize                  int       `yaml:"BatchSize"`
 		MaximumRetryAttempts       *int      `yaml:"MaximumRetryAttempts"`
@@ -129,11 +131,19 @@ func TestTemplateEnvironment(t *testing.T) {
 
 func TestTemplateStreamSource(t *testing.T) {
 	fn, _, _ := loadNotify(t)
-	if len(fn.Properties.Events) != 1 {
-		t.Fatalf("%d events, want the table's stream only", len(fn.Properties.Events))
-	}
+	streams, schedules := 0, 0
 	for name, ev := range fn.Properties.Events {
 		p := ev.Properties
+		if ev.Type == "Schedule" {
+			// The sweep: often enough that a crashed delivery's mail goes
+			// out minutes after its lease, not hours.
+			schedules++
+			if p.Schedule != "rate(5 minutes)" || p.Enabled == nil || !*p.Enabled {
+				t.Errorf("%s: schedule %q enabled %v, want the sweep every 5 minutes", name, p.Schedule, p.Enabled)
+			}
+			continue
+		}
+		streams++
 		if ev.Type != "DynamoDB" || p.Stream.Tag != "!GetAtt" || p.Stream.Value != "Table.StreamArn" {
 			t.Errorf("%s: %s on %s %q, want DynamoDB on !GetAtt Table.StreamArn", name, ev.Type, p.Stream.Tag, p.Stream.Value)
 		}
@@ -165,5 +175,8 @@ func TestTemplateStreamSource(t *testing.T) {
 			exp, _ := json.Marshal(want)
 			t.Errorf("%s: filter %s, want %s", name, got, exp)
 		}
+	}
+	if streams != 1 || schedules != 1 {
+		t.Errorf("%d streams and %d schedules, want the table's stream and the sweep", streams, schedules)
 	}
 }

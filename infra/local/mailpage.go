@@ -3,7 +3,9 @@ package main
 import (
 	"bufio"
 	"cmp"
+	"context"
 	"encoding/base64"
+	"encoding/json"
 	"html/template"
 	"io"
 	"log/slog"
@@ -22,6 +24,7 @@ import (
 
 	"suapcds/shared/api"
 	"suapcds/shared/clock"
+	"suapcds/shared/store"
 )
 
 // site is the runner's own pages under /_local/ (never routed to a
@@ -34,6 +37,8 @@ type site struct {
 	users   []signIn
 	routes  []routeInfo
 	logger  *slog.Logger
+	// unsent reads the outbox items not yet mailed (at most a page).
+	unsent func(ctx context.Context) ([]store.OutboxItem, error)
 }
 
 // signIn is a demo user with the token minted for it at start.
@@ -69,6 +74,7 @@ func (s *site) handler() http.Handler {
 	m.HandleFunc("GET /_local/token", s.token)
 	m.HandleFunc("GET /_local/mail", s.mailList)
 	m.HandleFunc("GET /_local/mail/{name}", s.mailFile)
+	m.HandleFunc("GET /_local/outbox", s.outbox)
 	m.HandleFunc("GET /_local/openapi.yaml", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/yaml; charset=utf-8")
 		_, _ = w.Write(api.OpenAPI)
@@ -169,6 +175,39 @@ func (s *site) token(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	_, _ = w.Write([]byte(u.Token))
+}
+
+// outboxStatus is GET /_local/outbox: the outbox items not yet mailed (the
+// sweep's sparse index), so one can see mail waiting, e.g. after a crash.
+type outboxStatus struct {
+	// Unsent counts them, up to a page (100); More says there are more.
+	Unsent int           `json:"unsent"`
+	More   bool          `json:"more"`
+	Items  []outboxEntry `json:"items"`
+}
+
+type outboxEntry struct {
+	ID     string `json:"id"`
+	Kind   string `json:"kind"`
+	Status string `json:"status"`
+	DueAt  string `json:"dueAt"`
+}
+
+func (s *site) outbox(w http.ResponseWriter, r *http.Request) {
+	items, err := s.unsent(r.Context())
+	if err != nil {
+		s.logger.Error("reading the outbox", "error", err.Error())
+		http.Error(w, "lettura della coda di notifiche non riuscita", http.StatusInternalServerError)
+		return
+	}
+	st := outboxStatus{Unsent: len(items), More: len(items) == store.MaxPageSize, Items: []outboxEntry{}}
+	for _, it := range items {
+		at, _, _ := strings.Cut(it.DueAt, "#")
+		st.Items = append(st.Items, outboxEntry{ID: it.ID, Kind: it.Kind, Status: it.Status, DueAt: at})
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	_ = json.NewEncoder(w).Encode(st)
 }
 
 // mailEntry is one .eml file of the outbox folder.

@@ -40,6 +40,7 @@ import (
 	"suapcds/shared/recording"
 	"suapcds/shared/s3get"
 	"suapcds/shared/signedlink"
+	"suapcds/shared/store"
 	"suapcds/shared/workdays"
 )
 
@@ -58,6 +59,8 @@ type cfg struct {
 	Audience       string
 	TokenTTL       time.Duration
 	Every          time.Duration // 0: each schedule's own rate
+	ClaimLease     time.Duration // notify's claim lease; 0: its default
+	SweepGrace     time.Duration // notify's sweep grace; 0: its default
 	LeadDays       int
 	Seed           bool
 	LogJSON        bool
@@ -99,6 +102,8 @@ func parseFlags(args []string, getenv func(string) string, output io.Writer) (*c
 	})
 	fs.DurationVar(&c.TokenTTL, "token-ttl", 12*time.Hour, "lifetime of the printed tokens")
 	fs.DurationVar(&c.Every, "schedule-every", 0, "run every schedule at this period instead of the template's rate")
+	fs.DurationVar(&c.ClaimLease, "claim-lease", 0, "notify's claim lease, after which the sweep retakes an item a dead delivery held (default 5m)")
+	fs.DurationVar(&c.SweepGrace, "sweep-grace", 0, "how long notify's sweep leaves an unsent item to the change feed (default 1m)")
 	fs.BoolVar(&c.Seed, "seed", true, "add the demo offices and pratiche that are missing")
 	fs.BoolVar(&c.LogJSON, "log-json", false, "log JSON lines (as on Lambda) instead of text")
 	fs.Usage = func() {
@@ -123,8 +128,8 @@ func parseFlags(args []string, getenv func(string) string, output io.Writer) (*c
 	if c.TokenTTL <= 0 {
 		return nil, errors.New("-token-ttl must be positive")
 	}
-	if c.Every < 0 {
-		return nil, errors.New("-schedule-every must not be negative")
+	if c.Every < 0 || c.ClaimLease < 0 || c.SweepGrace < 0 {
+		return nil, errors.New("-schedule-every, -claim-lease and -sweep-grace must not be negative")
 	}
 	return c, nil
 }
@@ -309,7 +314,7 @@ func start(ctx context.Context, c *cfg, out io.Writer, logger *slog.Logger) (_ *
 	rec := app.NewRecordings(svc, files, 0, logger.With("component", "recordings"))
 	// The same bucket holds the conferences' files (convocations, closing acts).
 	svc.SetConferenceFiles(files, 0)
-	base0 := env{Store: st.repo, Service: svc, Clock: clk, Links: links, LeadDays: c.LeadDays, Mail: sender, MailDir: mailDir,
+	base0 := env{Store: st.repo, Service: svc, Clock: clk, Links: links, LeadDays: c.LeadDays, ClaimLease: c.ClaimLease, SweepGrace: c.SweepGrace, Mail: sender, MailDir: mailDir,
 		ServiceMailbox: c.ServiceMailbox, MailFrom: c.MailFrom, BaseURL: base, Recordings: rec, Files: files, Attachments: attachments, Bucket: localBucket}
 
 	// Build each template function's handlers from the registry.
@@ -418,7 +423,11 @@ func start(ctx context.Context, c *cfg, out io.Writer, logger *slog.Logger) (_ *
 		_, wired := handlers[rt.Function]
 		routes = append(routes, routeInfo{Key: rt.Key(), Function: rt.Function, Wired: wired})
 	}
-	pages := &site{baseURL: base, dataDir: c.DataDir, mailDir: mailDir, where: st.where, users: users, routes: routes, logger: logger}
+	pages := &site{baseURL: base, dataDir: c.DataDir, mailDir: mailDir, where: st.where, users: users, routes: routes, logger: logger,
+		unsent: func(ctx context.Context) ([]store.OutboxItem, error) {
+			// Everything not yet mailed, due or not: the far future bounds it.
+			return st.repo.DueOutbox(ctx, time.Now().AddDate(100, 0, 0), store.MaxPageSize)
+		}}
 	mux := http.NewServeMux()
 	mux.Handle("/_local/", pages.handler())
 	mux.Handle(s3Path+"/", objects.handler)

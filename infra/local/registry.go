@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -46,6 +47,17 @@ type env struct {
 	// Attachments reads that bucket for notify, which attaches the
 	// convocations from it by signed GETs (s3get), as on Lambda.
 	Attachments notify.Files
+	// ClaimLease and SweepGrace are notify's claim lease and the sweep's
+	// grace (0: the handler's defaults); the crash test shortens both.
+	ClaimLease, SweepGrace time.Duration
+}
+
+// notify builds the notify handler; the stream and the sweep each get one,
+// as two invocations of the function on Lambda would.
+func (e env) notify() *notify.Handler {
+	return notify.New(notify.Deps{Store: e.Store, Sender: e.Mail, Clock: e.Clock, Links: e.Links, Logger: e.Logger,
+		ServiceMailbox: e.ServiceMailbox, MailFrom: e.MailFrom, PublicBaseURL: e.BaseURL, Files: e.Attachments,
+		ClaimLease: e.ClaimLease, SweepGrace: e.SweepGrace})
 }
 
 // streamHandler is a DynamoDB stream function's Lambda entry point.
@@ -83,11 +95,16 @@ var registry = map[string]wiring{
 			return err
 		}, nil
 	}},
-	"NotifyFunction": {Stream: func(e env) (streamHandler, error) {
-		h := notify.New(notify.Deps{Store: e.Store, Sender: e.Mail, Clock: e.Clock, Links: e.Links, Logger: e.Logger,
-			ServiceMailbox: e.ServiceMailbox, MailFrom: e.MailFrom, PublicBaseURL: e.BaseURL, Files: e.Attachments})
-		return h.Handle, nil
-	}},
+	"NotifyFunction": {
+		Stream: func(e env) (streamHandler, error) { return e.notify().Handle, nil },
+		Schedule: func(e env) (scheduleHandler, error) {
+			h := e.notify()
+			return func(ctx context.Context, _ events.EventBridgeEvent) error {
+				_, err := h.Sweep(ctx)
+				return err
+			}, nil
+		},
+	},
 	// The console: no identity provider locally; the page sends people to
 	// the demo sign-in links of /_local/.
 	"ConsoleFunction": {HTTP: func(e env) http.Handler {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
@@ -53,6 +54,11 @@ type Notify struct {
 	// mailed at once (optional, 1 to 32; 0 means the handler's default).
 	// Keep it at or below the SES account's sending rate per second.
 	Concurrency int
+	// ClaimLease is NOTIFY_CLAIM_LEASE: how long a claim protects an item
+	// being mailed (optional Go duration, 1m to 1h; 0 means the handler's
+	// default, 5m). It must exceed the function's timeout: an item is taken
+	// up again only once a claim that old can belong to no live invocation.
+	ClaimLease time.Duration
 }
 
 // NotifyFromEnv reads the notify function's configuration, reporting every
@@ -101,6 +107,13 @@ func NotifyFromEnv() (Notify, error) {
 			errs = append(errs, fmt.Errorf("NOTIFY_CONCURRENCY=%q: want 1 to 32", v))
 		}
 		c.Concurrency = n
+	}
+	if v := os.Getenv("NOTIFY_CLAIM_LEASE"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Minute || d > time.Hour {
+			errs = append(errs, fmt.Errorf("NOTIFY_CLAIM_LEASE=%q: want a duration from 1m to 1h", v))
+		}
+		c.ClaimLease = d
 	}
 	return c, errors.Join(errs...)
 }

@@ -108,7 +108,7 @@ type IndexDef struct {
 	SKAttr string
 }
 
-// The indexes. They all sort on listKey (creation time, then id), so every
+// The indexes. The lists' sort on listKey (creation time, then id), so every
 // list comes newest first and a date range is a key condition, not a filter.
 var (
 	IndexByOffice  = IndexDef{"byOffice", "officeKey", "listKey"}
@@ -116,11 +116,15 @@ var (
 	IndexByState   = IndexDef{"byState", "stateKey", "listKey"}
 	IndexByCreated = IndexDef{"byCreated", "allKey", "listKey"}
 	IndexByPratica = IndexDef{"byPratica", "praticaKey", "listKey"}
+	// IndexUnsent is sparse: only outbox items not yet SENT or SKIPPED carry
+	// its keys, sorted by the time the sweep may take them up (dueAt). The
+	// sweep reads it instead of scanning the table.
+	IndexUnsent = IndexDef{"byUnsent", "unsentKey", "dueAt"}
 )
 
 // Indexes lists every index of the table, in the order the template declares
 // them.
-var Indexes = []IndexDef{IndexByOffice, IndexByBasin, IndexByState, IndexByCreated, IndexByPratica}
+var Indexes = []IndexDef{IndexByOffice, IndexByBasin, IndexByState, IndexByCreated, IndexByPratica, IndexUnsent}
 
 // IndexNamed returns the index called name.
 func IndexNamed(name string) (IndexDef, bool) {

@@ -39,7 +39,18 @@ const (
 	attrDoneAt     = "doneAt"
 	attrMessageID  = "messageId"
 	attrSkipReason = "skipReason"
+	attrUnsentKey  = "unsentKey"
+	attrDueAt      = "dueAt"
 )
+
+// unsentPK is IndexUnsent's one partition: every undelivered item. One
+// partition holds thousands of writes a second, far above what the offices
+// make; the sweep reads its oldest due items first.
+const unsentPK = "OUTBOX#UNSENT"
+
+// dueKey is IndexUnsent's sort key: the due time, then the id, so that
+// items due at once have one order on every backend.
+func dueKey(t time.Time, id string) string { return sortTime(t) + "#" + id }
 
 // Errors of the Outbox methods.
 var (
@@ -71,6 +82,12 @@ type Outbox interface {
 	// ReleaseOutbox gives the claimed item back (PENDING) after a failure
 	// worth retrying, so a retry need not wait for the lease.
 	ReleaseOutbox(ctx context.Context, c *OutboxClaim) error
+	// DueOutbox returns up to limit items not yet delivered whose due time
+	// (creation, release, or the end of a claim's lease) is at or before
+	// before, oldest first: what the sweep takes up when the stream did
+	// not (a crashed claimer, a record dropped after its retries). One
+	// Query on the sparse IndexUnsent, never a Scan.
+	DueOutbox(ctx context.Context, before time.Time, limit int) ([]OutboxItem, error)
 }
 
 var _ Outbox = (*Repo)(nil)
@@ -173,6 +190,9 @@ func (s *Repo) ClaimOutbox(ctx context.Context, id string, now time.Time, lease 
 	next[attrClaimToken] = strAV(c.Token)
 	next[attrClaimedAt] = timeAV(now)
 	next[attrAttempts] = &types.AttributeValueMemberN{Value: strconv.Itoa(c.Attempts)}
+	// The sweep may take it again only once the lease has run out.
+	next[attrUnsentKey] = strAV(unsentPK)
+	next[attrDueAt] = strAV(dueKey(now.Add(lease), id))
 	if err := s.b.Transact(ctx, []Write{{Put: next, Cond: cond}}); err != nil {
 		if errors.Is(err, domain.ErrConflict) {
 			// Concurrent transactions on the item outlasted the backend's
@@ -216,16 +236,35 @@ func (s *Repo) MarkOutboxSent(ctx context.Context, c *OutboxClaim, now time.Time
 	if messageID != "" {
 		set[attrMessageID] = strAV(messageID)
 	}
-	return s.finish(ctx, c, OutboxStatusSent, set)
+	return s.finish(ctx, c, OutboxStatusSent, set, attrUnsentKey, attrDueAt)
 }
 
 // SkipOutbox marks the claimed item SKIPPED, with the reason.
 func (s *Repo) SkipOutbox(ctx context.Context, c *OutboxClaim, now time.Time, reason string) error {
-	return s.finish(ctx, c, OutboxStatusSkipped, Item{attrDoneAt: timeAV(now), attrSkipReason: strAV(reason)})
+	return s.finish(ctx, c, OutboxStatusSkipped, Item{attrDoneAt: timeAV(now), attrSkipReason: strAV(reason)},
+		attrUnsentKey, attrDueAt)
 }
 
 // ReleaseOutbox puts the claimed item back to PENDING. The claim token stays,
-// so the next claim is conditioned on it.
+// so the next claim is conditioned on it. The item is due for the sweep
+// from its claim's time: the stream's retry normally comes first.
 func (s *Repo) ReleaseOutbox(ctx context.Context, c *OutboxClaim) error {
-	return s.finish(ctx, c, OutboxStatusPending, nil)
+	return s.finish(ctx, c, OutboxStatusPending, Item{attrUnsentKey: strAV(unsentPK), attrDueAt: strAV(dueKey(c.ClaimedAt, c.Item.ID))})
+}
+
+// DueOutbox reads IndexUnsent up to before, oldest due first.
+func (s *Repo) DueOutbox(ctx context.Context, before time.Time, limit int) ([]OutboxItem, error) {
+	res, err := s.query(ctx, Query{Index: IndexUnsent.Name, PK: unsentPK, SKFrom: "0", SKTo: sortTime(before) + "#~", Limit: pageSize(limit)})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]OutboxItem, 0, len(res.Items))
+	for _, it := range res.Items {
+		ob, err := OutboxFrom(it)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *ob)
+	}
+	return out, nil
 }

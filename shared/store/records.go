@@ -191,6 +191,11 @@ type OutboxItem struct {
 	Status string `dynamodbav:"status"`
 	// ExpiresAt (epoch seconds) lets DynamoDB's TTL drop delivered items.
 	ExpiresAt int64 `dynamodbav:"expiresAt"`
+	// UnsentKey and DueAt put an undelivered item in IndexUnsent: DueAt is
+	// when the sweep may take it up (its creation, the end of a claim's
+	// lease, a release). Both go when the item is SENT or SKIPPED.
+	UnsentKey string `dynamodbav:"unsentKey,omitempty"`
+	DueAt     string `dynamodbav:"dueAt,omitempty"`
 }
 
 // OutboxStatusPending is the status of an outbox item not yet delivered.
@@ -369,6 +374,7 @@ func outboxItem(e domain.OutboxEvent) (Item, error) {
 		PK: outboxPK(id), SK: skOutbox, Type: TypeOutbox,
 		ID: id, Kind: string(e.Kind), PraticaID: e.PraticaID, RequestID: e.RequestID, Seq: e.Seq,
 		At: e.At.UTC(), Data: e.Data, Status: OutboxStatusPending, ExpiresAt: e.At.Add(OutboxRetention).Unix(),
+		UnsentKey: unsentPK, DueAt: dueKey(e.At, id),
 	})
 }
 

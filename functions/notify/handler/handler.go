@@ -9,7 +9,14 @@
 // the claim and reports the record's sequence number in batchItemFailures,
 // so only it is retried; a mail that can never be sent (an event kind
 // without a mail, a request that no longer exists, a message SES rejects) is
-// marked SKIPPED with a reason and logged, not retried forever.
+// marked SKIPPED with a reason and logged, not retried forever. An item
+// another delivery holds is left to it (deferred).
+//
+// Nothing depends on the stream redelivering: every undelivered item sits in
+// the table's sparse unsent index, and the scheduled Sweep takes up those
+// past their due time (a dead claimer's lease, a release, a dropped record)
+// through the same claim. The one duplicate possible is a crash between the
+// mail service accepting a mail and the item being marked SENT.
 //
 // Logs are one JSON line per record and one per batch; they never carry a
 // mail's body, a link's token or a meeting's password.
@@ -97,13 +104,15 @@ type Deps struct {
 	PublicBaseURL string
 	// ServiceName defaults to DefaultServiceName.
 	ServiceName string
-	// ClaimLease defaults to DefaultClaimLease.
+	// ClaimLease defaults to DefaultClaimLease (NOTIFY_CLAIM_LEASE).
 	ClaimLease time.Duration
+	// SweepGrace defaults to DefaultSweepGrace.
+	SweepGrace time.Duration
 	// Concurrency defaults to DefaultConcurrency.
 	Concurrency int
 }
 
-// Handler handles DynamoDB stream batches.
+// Handler handles DynamoDB stream batches and the scheduled sweep.
 type Handler struct {
 	d           Deps
 	clock       clock.Clock
@@ -112,6 +121,7 @@ type Handler struct {
 	baseURL     string
 	idDomain    string // right-hand side of Message-IDs: MAIL_FROM's domain
 	lease       time.Duration
+	grace       time.Duration
 	concurrency int
 }
 
@@ -130,6 +140,9 @@ func New(d Deps) *Handler {
 	}
 	if h.lease <= 0 {
 		h.lease = DefaultClaimLease
+	}
+	if h.grace = d.SweepGrace; h.grace <= 0 {
+		h.grace = DefaultSweepGrace
 	}
 	if h.concurrency <= 0 {
 		h.concurrency = DefaultConcurrency
@@ -153,9 +166,10 @@ const (
 	duplicate                // already sent or skipped: a redelivery
 	skipped                  // never mailable: marked SKIPPED
 	retry                    // failed: in batchItemFailures
+	deferred                 // claimed by another delivery: left to it, or to the sweep
 )
 
-var outcomeNames = [...]string{"ignored", "sent", "duplicate", "skipped", "retry"}
+var outcomeNames = [...]string{"ignored", "sent", "duplicate", "skipped", "retry", "deferred"}
 
 func (o outcome) String() string { return outcomeNames[o] }
 
@@ -195,7 +209,7 @@ func (h *Handler) Handle(ctx context.Context, ev events.DynamoDBEvent) (events.D
 		}
 	}
 	log.Info("notify batch", "records", len(ev.Records), "sent", counts[sent], "duplicates", counts[duplicate],
-		"skipped", counts[skipped], "retry", counts[retry], "ignored", counts[ignored],
+		"skipped", counts[skipped], "retry", counts[retry], "deferred", counts[deferred], "ignored", counts[ignored],
 		"ms", time.Since(start).Milliseconds())
 	return resp, nil
 }
@@ -215,7 +229,6 @@ func (h *Handler) record(ctx context.Context, log *slog.Logger, rec *events.Dyna
 	if !isOutboxInsert(rec) {
 		return ignored
 	}
-	start := time.Now()
 	log = log.With("sequenceNumber", rec.Change.SequenceNumber)
 	it, err := store.FromEventImage(rec.Change.NewImage)
 	var ob *store.OutboxItem
@@ -227,19 +240,27 @@ func (h *Handler) record(ctx context.Context, log *slog.Logger, rec *events.Dyna
 		log.Error("notify", "outcome", skipped.String(), "reason", "undecodable", "error", err.Error())
 		return skipped
 	}
-	log = log.With("outboxId", ob.ID, "kind", ob.Kind)
+	return h.deliver(ctx, log, ob.ID, ob.Kind)
+}
+
+// deliver claims the outbox item id, mails it and marks it sent: the one
+// path of both the stream and the sweep.
+func (h *Handler) deliver(ctx context.Context, log *slog.Logger, id, kind string) outcome {
+	start := time.Now()
+	log = log.With("outboxId", id, "kind", kind)
 
 	now := h.clock.Now()
-	claim, err := h.d.Store.ClaimOutbox(ctx, ob.ID, now, h.lease)
+	claim, err := h.d.Store.ClaimOutbox(ctx, id, now, h.lease)
 	switch {
 	case errors.Is(err, store.ErrOutboxDone):
 		log.Info("notify", "outcome", duplicate.String())
 		return duplicate
 	case errors.Is(err, store.ErrOutboxBusy):
-		// Another invocation is sending it; retry later, when it is either
-		// SENT (nothing to do) or its claim has expired.
-		log.Warn("notify", "outcome", retry.String(), "reason", "claimed_elsewhere")
-		return retry
+		// Another invocation is sending it. If it dies, the item stays
+		// SENDING until its lease ends and the sweep takes it up then: the
+		// stream need not retry it (its retries would all come too soon).
+		log.Info("notify", "outcome", deferred.String(), "reason", "claimed_elsewhere")
+		return deferred
 	case errors.Is(err, domain.ErrNotFound):
 		log.Warn("notify", "outcome", skipped.String(), "reason", "outbox_item_gone")
 		return skipped
@@ -262,7 +283,7 @@ func (h *Handler) record(ctx context.Context, log *slog.Logger, rec *events.Dyna
 	}
 	log = log.With("mail", string(c.kind), "invitation", c.msg.Invitation != nil)
 
-	id, err := h.d.Sender.Send(ctx, c.msg)
+	msgID, err := h.d.Sender.Send(ctx, c.msg)
 	if err != nil {
 		if mail.IsPermanent(err) {
 			h.skipItem(ctx, log, claim, "rejected", err)
@@ -272,12 +293,14 @@ func (h *Handler) record(ctx context.Context, log *slog.Logger, rec *events.Dyna
 		log.Warn("notify", "outcome", retry.String(), "stage", "send", "error", err.Error())
 		return retry
 	}
-	if err := h.markSent(ctx, claim, id); err != nil {
+	// From here to the mark, a crash is the one way to mail twice: the
+	// item stays SENDING and the sweep sends it again after the lease.
+	if err := h.markSent(ctx, claim, msgID); err != nil {
 		// The mail is out: report success anyway, since a retry would mail
-		// it again. The item stays SENDING; nothing redelivers it.
-		log.Error("notify: sent, but not marked sent", "messageId", id, "error", err.Error())
+		// it again. The item stays SENDING until the sweep retakes it.
+		log.Error("notify: sent, but not marked sent", "messageId", msgID, "error", err.Error())
 	}
-	log.Info("notify", "outcome", sent.String(), "messageId", id, "ms", time.Since(start).Milliseconds())
+	log.Info("notify", "outcome", sent.String(), "messageId", msgID, "ms", time.Since(start).Milliseconds())
 	return sent
 }
 

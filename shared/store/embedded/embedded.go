@@ -444,3 +444,19 @@ func seqKey(n uint64) []byte {
 	binary.BigEndian.PutUint64(k[:], n)
 	return k[:]
 }
+
+// Walk calls fn with every item of the table, in key order, within one read
+// transaction. It is for tools and tests that must see everything (the local
+// run's crash test counts the whole outbox); the store never calls it, as it
+// never scans.
+func (b *Backend) Walk(fn func(store.Item) error) error {
+	return b.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketItems).ForEach(func(_, raw []byte) error {
+			it, err := decodeItem(raw)
+			if err != nil {
+				return err
+			}
+			return fn(it)
+		})
+	})
+}

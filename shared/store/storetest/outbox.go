@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -177,4 +178,89 @@ func testOutboxDelivery(t *testing.T, e *env) {
 			}
 		}
 	})
+}
+
+// dueIDs is the ids DueOutbox returns up to before, in its order.
+func (e *env) dueIDs(before time.Time) []string {
+	e.t.Helper()
+	items, err := e.repo.DueOutbox(e.ctx, before, store.MaxPageSize)
+	if err != nil {
+		e.t.Fatalf("due outbox: %v", err)
+	}
+	var ids []string
+	for _, it := range items {
+		ids = append(ids, it.ID)
+	}
+	return ids
+}
+
+// testOutboxSweep: the sparse unsent index the sweep reads. An item is due
+// from its creation; a claim hides it until its lease ends; a release makes
+// it due again at once; SENT and SKIPPED take it out for good.
+func testOutboxSweep(t *testing.T, e *env) {
+	t0 := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	ev := func(n int64) domain.OutboxEvent {
+		return domain.OutboxEvent{Kind: domain.EventReminderUnanswered, PraticaID: "SWEEP", Seq: n, At: t0}
+	}
+	if err := e.repo.Enqueue(e.ctx, nil, ev(1), ev(2), ev(3)); err != nil {
+		t.Fatal(err)
+	}
+	a, b, c := store.OutboxID(ev(1)), store.OutboxID(ev(2)), store.OutboxID(ev(3))
+	same := func(what string, got []string, want ...string) {
+		t.Helper()
+		if strings.Join(got, " ") != strings.Join(want, " ") {
+			t.Errorf("%s: due %q, want %q", what, got, want)
+		}
+	}
+	same("before creation", e.dueIDs(t0.Add(-time.Nanosecond)))
+	same("at creation", e.dueIDs(t0), a, b, c)
+
+	claimA, err := e.repo.ClaimOutbox(e.ctx, a, t0.Add(time.Minute), lease)
+	if err != nil {
+		t.Fatal(err)
+	}
+	same("a claimed, within its lease", e.dueIDs(t0.Add(5*time.Minute)), b, c)
+	same("a's lease over", e.dueIDs(t0.Add(time.Minute+lease)), b, c, a)
+
+	claimB, err := e.repo.ClaimOutbox(e.ctx, b, t0.Add(2*time.Minute), lease)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.repo.MarkOutboxSent(e.ctx, claimB, t0.Add(2*time.Minute), "m-b"); err != nil {
+		t.Fatal(err)
+	}
+	claimC, err := e.repo.ClaimOutbox(e.ctx, c, t0.Add(3*time.Minute), lease)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.repo.SkipOutbox(e.ctx, claimC, t0.Add(3*time.Minute), "unknown_kind"); err != nil {
+		t.Fatal(err)
+	}
+	same("b sent, c skipped", e.dueIDs(t0.Add(24*time.Hour)), a)
+
+	// A dead claimer's item is taken over, then given back after a failure:
+	// due again from the new claim's time.
+	claimA2, err := e.repo.ClaimOutbox(e.ctx, a, t0.Add(10*time.Minute), lease)
+	if err != nil {
+		t.Fatalf("take over after the lease: %v", err)
+	}
+	if err := e.repo.MarkOutboxSent(e.ctx, claimA, t0.Add(10*time.Minute), "late"); !errors.Is(err, store.ErrClaimLost) {
+		t.Errorf("the dead claimer's mark: %v, want claim lost", err)
+	}
+	same("a claimed again", e.dueIDs(t0.Add(11*time.Minute)))
+	if err := e.repo.ReleaseOutbox(e.ctx, claimA2); err != nil {
+		t.Fatal(err)
+	}
+	same("a released", e.dueIDs(t0.Add(10*time.Minute)), a)
+	if d := e.delivery(a); d.Status != store.OutboxStatusPending || d.Attempts != 2 {
+		t.Errorf("a after release: %+v", d)
+	}
+	claimA3, err := e.repo.ClaimOutbox(e.ctx, a, t0.Add(11*time.Minute), lease)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.repo.MarkOutboxSent(e.ctx, claimA3, t0.Add(11*time.Minute), "m-a"); err != nil {
+		t.Fatal(err)
+	}
+	same("all delivered", e.dueIDs(t0.Add(24*time.Hour)))
 }

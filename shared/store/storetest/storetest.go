@@ -142,6 +142,7 @@ func Run(t *testing.T, nb NewBackend) {
 		{"HistoryInOrder", testHistory},
 		{"OutboxIffCommitted", testOutbox},
 		{"OutboxDelivery", testOutboxDelivery},
+		{"OutboxSweep", testOutboxSweep},
 		{"Lists", testLists},
 		{"ListDateRange", testDateRange},
 		{"ListFilters", testFilters},
