@@ -3,7 +3,7 @@
 # them once into a cache outside the repo.
 
 GO ?= go
-TESTFLAGS ?= -count=1
+TESTFLAGS ?= -count=1 -timeout 30m
 STATICCHECK ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 TESTSTACK = $(GO) run ./infra/teststack
 TESTREPORT = $(GO) run ./infra/testreport
@@ -34,6 +34,17 @@ fmt:
 # Pre-fetch DynamoDB Local & co. (e.g. before going offline).
 install-test-deps:
 	$(TESTSTACK) -only-install
+
+# `make soak` is the crash test at length: the local run killed with SIGKILL
+# at a random point of a burst, SOAK_ROUNDS times, restarted on the same data
+# folder each time; it prints the outbox's count (lost, duplicated) and the
+# crash window's figures. make test runs one round.
+.PHONY: soak
+SOAK_ROUNDS ?= 10
+SOAK_PRATICHE ?= 60
+soak:
+	SUAPCDS_CRASH_ROUNDS=$(SOAK_ROUNDS) SUAPCDS_CRASH_PRATICHE=$(SOAK_PRATICHE) \
+		$(GO) test -count=1 -timeout 30m -run '^TestCrashLosesNoMail$$' -v ./infra/local/
 
 # More targets go below: build (the Lambda bootstrap binaries), bench.
 

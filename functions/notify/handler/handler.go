@@ -295,12 +295,15 @@ func (h *Handler) deliver(ctx context.Context, log *slog.Logger, id, kind string
 	}
 	// From here to the mark, a crash is the one way to mail twice: the
 	// item stays SENDING and the sweep sends it again after the lease.
+	// windowUs logs how long that window was.
+	accepted := time.Now()
 	if err := h.markSent(ctx, claim, msgID); err != nil {
 		// The mail is out: report success anyway, since a retry would mail
 		// it again. The item stays SENDING until the sweep retakes it.
 		log.Error("notify: sent, but not marked sent", "messageId", msgID, "error", err.Error())
 	}
-	log.Info("notify", "outcome", sent.String(), "messageId", msgID, "ms", time.Since(start).Milliseconds())
+	log.Info("notify", "outcome", sent.String(), "messageId", msgID, "ms", time.Since(start).Milliseconds(),
+		"windowUs", time.Since(accepted).Microseconds())
 	return sent
 }
 
