@@ -41,6 +41,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	leadtime "suapcds/functions/leadtime/handler"
+	notify "suapcds/functions/notify/handler"
 	"suapcds/infra/lambdapkg"
 	"suapcds/shared/clock"
 	"suapcds/shared/domain"
@@ -90,6 +91,7 @@ var rieCases = []rieCase{
 	{file: "bookings-communications.json", status: 200},
 	{file: "bookings-list-requests.json", status: 200},
 	{file: "leadtime-schedule.json", setup: leadtimeRuns},
+	{file: "notify-sweep-schedule.json", setup: notifySweeps},
 	// The recording of the samples' request (recordings_rie_test.go).
 	{file: "recordings-upload.json", status: 200, setup: recordingExpected},
 	{file: "recordings-object-created.json", setup: recordingLands},
@@ -695,6 +697,42 @@ func leadtimeRuns(t *testing.T, s *rieStack) func(*testing.T, []byte) {
 		again := decode(t, s.invoke(t, "leadtime", rieRead(t, filepath.Join(moduleRoot, "events", "leadtime-schedule.json"))))
 		if again.Changed() != 0 || again.Failed != 0 || again.AlreadyDone < 2 {
 			t.Errorf("second run %+v: want nothing changed, the reminders found done", again)
+		}
+	}
+}
+
+// notifySweeps: a booking whose outbox item the stream never delivered
+// (here no stream runs at all) is mailed by the built notify's sweep, on
+// the schedule's event; the second run finds nothing due.
+func notifySweeps(t *testing.T, s *rieStack) func(*testing.T, []byte) {
+	t.Helper()
+	at := time.Now().Add(-10 * time.Minute)
+	p := &domain.Pratica{ID: "pratica-rie-sweep", Number: "RIE/SWEEP", OfficeID: "suap-africo", ProcedureType: domain.ProcOrdinario}
+	if err := s.store.SavePratica(s.ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	r := &domain.Request{PraticaID: p.ID, PraticaNumber: p.Number, OfficeID: "suap-africo", OfficeName: "Suap Comune Africo",
+		CreatedBy: "u-rossi", CreatedByName: "Maria Rossi", CreatedByRole: domain.RoleSuapOperator,
+		CreatedAt: at, UpdatedAt: at, Start: at.AddDate(0, 0, 20), DurationMinutes: 60, Email: "suap@comune.africo.rc.it",
+		Subject: "Conferenza mai notificata", State: domain.StateOpen}
+	ev := domain.OutboxEvent{Kind: domain.EventRequestCreated, Seq: 1, At: at}
+	if err := s.store.CreateRequest(s.ctx, r, domain.NewHistory(p.ID, suapAfrico, domain.OpRequestCreated, "", at), ev); err != nil {
+		t.Fatal(err)
+	}
+	id := store.OutboxID(domain.OutboxEvent{Kind: domain.EventRequestCreated, RequestID: r.ID, Seq: 1})
+	return func(t *testing.T, answer []byte) {
+		var res notify.SweepResult
+		if err := json.Unmarshal(answer, &res); err != nil {
+			t.Fatalf("not a SweepResult: %v\n%s", err, answer)
+		}
+		if res.Due < 1 || res.Sent < 1 || res.OldestDueSeconds < 8*60 {
+			t.Errorf("sweep %+v: want the 10-minute-old item sent", res)
+		}
+		if d, err := s.store.GetOutboxDelivery(s.ctx, id); err != nil || d.Status != store.OutboxStatusSent {
+			t.Errorf("the swept item: %+v %v", d, err)
+		}
+		if !strings.Contains(s.fns["notify"].out.String(), `"msg":"notify sweep"`) {
+			t.Error(`no "notify sweep" JSON log line in the function's output`)
 		}
 	}
 }
