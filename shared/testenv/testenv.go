@@ -6,6 +6,7 @@ package testenv
 
 import (
 	"os"
+	"os/exec"
 	"testing"
 )
 
@@ -21,5 +22,19 @@ func Endpoint(t testing.TB, name string) string {
 		t.Fatalf("%s is not set: with CI set the integration servers must run (use `make test`)", name)
 	}
 	t.Skipf("%s is not set: run `make test` to start the integration servers", name)
+	return ""
+}
+
+// Tool returns the path of the command name on PATH. A missing one fails the
+// test when CI is set, and skips it otherwise.
+func Tool(t testing.TB, name string) string {
+	t.Helper()
+	if p, err := exec.LookPath(name); err == nil {
+		return p
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatalf("%s is not on PATH: with CI set every checker must run", name)
+	}
+	t.Skipf("%s is not on PATH: install it to run this check", name)
 	return ""
 }
