@@ -97,13 +97,15 @@ func localAWS() aws.Config {
 	return cfg
 }
 
-// ensureTable creates the table on DynamoDB Local when it is missing.
+// ensureTable creates the table on DynamoDB Local when it is missing, and
+// adds the indexes a table made by an older version lacks.
 func ensureTable(ctx context.Context, c *dynamodb.Client, table string) error {
 	_, err := c.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(table)})
 	var nf *dtypes.ResourceNotFoundException
 	switch {
 	case err == nil:
-		return nil
+		_, err := dynamo.AddMissingIndexes(ctx, c, table)
+		return err
 	case errors.As(err, &nf):
 		return dynamo.CreateTable(ctx, c, table)
 	default:

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -60,4 +61,66 @@ func CreateTable(ctx context.Context, c *dynamodb.Client, name string) error {
 	}
 	w := dynamodb.NewTableExistsWaiter(c)
 	return w.Wait(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)}, 60e9)
+}
+
+// AddMissingIndexes creates, one at a time as DynamoDB requires, the
+// indexes of store.Indexes that an existing table lacks (a table made by an
+// older version), and waits until each is active. It is for DynamoDB Local
+// and tests; on AWS the SAM template owns the table. It returns the names
+// it created.
+func AddMissingIndexes(ctx context.Context, c *dynamodb.Client, name string) ([]string, error) {
+	dt, err := c.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)})
+	if err != nil {
+		return nil, fmt.Errorf("dynamo: describe table %s: %w", name, err)
+	}
+	have := map[string]bool{}
+	for _, gi := range dt.Table.GlobalSecondaryIndexes {
+		have[aws.ToString(gi.IndexName)] = true
+	}
+	want := TableInput(name)
+	var added []string
+	for _, gi := range want.GlobalSecondaryIndexes {
+		if have[aws.ToString(gi.IndexName)] {
+			continue
+		}
+		var defs []types.AttributeDefinition // the new index's keys only
+		for _, k := range gi.KeySchema {
+			defs = append(defs, types.AttributeDefinition{AttributeName: k.AttributeName, AttributeType: types.ScalarAttributeTypeS})
+		}
+		_, err := c.UpdateTable(ctx, &dynamodb.UpdateTableInput{
+			TableName:            aws.String(name),
+			AttributeDefinitions: defs,
+			GlobalSecondaryIndexUpdates: []types.GlobalSecondaryIndexUpdate{{Create: &types.CreateGlobalSecondaryIndexAction{
+				IndexName: gi.IndexName, KeySchema: gi.KeySchema, Projection: gi.Projection,
+			}}},
+		})
+		if err != nil {
+			return added, fmt.Errorf("dynamo: add index %s to %s: %w", aws.ToString(gi.IndexName), name, err)
+		}
+		if err := waitIndexActive(ctx, c, name, aws.ToString(gi.IndexName)); err != nil {
+			return added, err
+		}
+		added = append(added, aws.ToString(gi.IndexName))
+	}
+	return added, nil
+}
+
+func waitIndexActive(ctx context.Context, c *dynamodb.Client, table, index string) error {
+	for range 600 {
+		dt, err := c.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(table)})
+		if err != nil {
+			return err
+		}
+		for _, gi := range dt.Table.GlobalSecondaryIndexes {
+			if aws.ToString(gi.IndexName) == index && gi.IndexStatus == types.IndexStatusActive {
+				return nil
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	return fmt.Errorf("dynamo: index %s of %s not active after a minute", index, table)
 }
