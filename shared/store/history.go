@@ -83,7 +83,15 @@ func (s *Repo) chainWrites(ctx context.Context, hist []domain.HistoryEntry) ([]W
 	for i, id := range ids {
 		keys[i] = Key{praticaPK(id), skHistoryHead}
 	}
-	heads, err := s.b.GetMany(ctx, keys)
+	var heads []Item
+	var err error
+	if len(keys) == 1 { // nearly always: one GetItem
+		var it Item
+		it, err = s.b.Get(ctx, keys[0])
+		heads = []Item{it}
+	} else {
+		heads, err = s.b.GetMany(ctx, keys)
+	}
 	if err != nil {
 		return nil, err
 	}
