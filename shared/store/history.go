@@ -39,6 +39,9 @@ const chainRetries = 10
 // change's caller sees a conflict only for the change's own conditions.
 func (s *Repo) transact(ctx context.Context, writes []Write, hist []domain.HistoryEntry) error {
 	if len(hist) == 0 {
+		if len(writes) > 100 {
+			return fmt.Errorf("store: a change of %d writes exceeds a transaction", len(writes))
+		}
 		return s.b.Transact(ctx, writes)
 	}
 	for attempt := 0; ; attempt++ {
