@@ -83,6 +83,7 @@ var rieCases = []rieCase{
 	{file: "cdscheck-cds-check.json", status: 200},
 	{file: "cdscheck-verifications.json", status: 200},
 	{file: "cdscheck-history.json", status: 200},
+	{file: "cdscheck-history-export.json", status: 200},
 	{file: "bookings-create-request.json", status: 201, event: bookableStart},
 	{file: "bookings-pratica-requests.json", status: 200, setup: placeSampleRequest},
 	{file: "bookings-get-request.json", status: 200},

@@ -83,6 +83,9 @@ var endpoints = []endpoint{
 	{"GET history", false, func(e *env, f fixture, who *domain.Principal) (int, []byte) {
 		return do(e, "GET", "/pratiche/"+f.pratica+"/history", who, nil)
 	}},
+	{"GET history export", false, func(e *env, f fixture, who *domain.Principal) (int, []byte) {
+		return do(e, "GET", "/pratiche/"+f.pratica+"/history/export", who, nil)
+	}},
 	{"POST booking-request", true, func(e *env, f fixture, who *domain.Principal) (int, []byte) {
 		return do(e, "POST", "/pratiche/"+f.fresh+"/booking-requests", who, booking(wednesday))
 	}},
@@ -150,6 +153,7 @@ var want = map[string]map[domain.Role][2]int{
 	"POST cds-check":               {domain.RoleSuapOperator: {200, 404}, domain.RoleBasinOperator: {200, 404}, domain.RoleManager: {403, 403}, domain.RoleAdmin: {403, 403}},
 	"POST verifications":           {domain.RoleSuapOperator: {200, 404}, domain.RoleBasinOperator: {200, 404}, domain.RoleManager: {403, 403}, domain.RoleAdmin: {403, 403}},
 	"GET history":                  {domain.RoleSuapOperator: {200, 404}, domain.RoleBasinOperator: {200, 404}, domain.RoleManager: {200, 200}, domain.RoleAdmin: {403, 403}},
+	"GET history export":           {domain.RoleSuapOperator: {200, 404}, domain.RoleBasinOperator: {200, 404}, domain.RoleManager: {200, 200}, domain.RoleAdmin: {403, 403}},
 	"POST booking-request":         {domain.RoleSuapOperator: {201, 404}, domain.RoleBasinOperator: {201, 404}, domain.RoleManager: {403, 403}, domain.RoleAdmin: {403, 403}},
 	"GET pratica booking-requests": {domain.RoleSuapOperator: {200, 404}, domain.RoleBasinOperator: {200, 404}, domain.RoleManager: {200, 200}, domain.RoleAdmin: {403, 403}},
 	"GET last-day":                 {domain.RoleSuapOperator: {200, 404}, domain.RoleBasinOperator: {200, 404}, domain.RoleManager: {403, 403}, domain.RoleAdmin: {403, 403}},

@@ -75,6 +75,7 @@ func TestSamplesThroughHandlers(t *testing.T) {
 	replay("bookings-communications", 200)
 	replay("bookings-list-requests", 200)
 	replay("cdscheck-history", 200)
+	replay("cdscheck-history-export", 200)
 
 	// The conferences: the directory, a conference, and the samples' fixed
 	// conference and session (their ids are the server's otherwise). The

@@ -10,6 +10,7 @@ import (
 
 	"suapcds/shared/clock"
 	"suapcds/shared/domain"
+	"suapcds/shared/histchain"
 	"suapcds/shared/workdays"
 )
 
@@ -289,6 +290,16 @@ type HistoryList struct {
 	Items []HistoryEntryView `json:"items"`
 	Next  string             `json:"next,omitempty"`
 }
+
+// HistoryExport is the whole Storico with its hash chain (GET
+// /pratiche/{praticaId}/history/export); the chain's format is histchain's.
+type HistoryExport = histchain.Export
+
+// HistoryChainEntry is an entry of a HistoryExport.
+type HistoryChainEntry = histchain.Entry
+
+// HistoryChainHead is the head of a HistoryExport's chain.
+type HistoryChainHead = histchain.Head
 
 // CommunicationView is an entry of Comunicazioni.
 type CommunicationView struct {

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"suapcds/shared/domain"
+	"suapcds/shared/histchain"
 	"suapcds/shared/store"
 )
 
@@ -145,6 +146,23 @@ func (s *Service) History(ctx context.Context, who domain.Principal, id, cursor 
 		return store.HistoryPage{}, err
 	}
 	return s.store.History(ctx, id, cursor, limit)
+}
+
+// HistoryExport returns the pratica's whole history with its hash chain, to
+// whoever may read its Storico.
+func (s *Service) HistoryExport(ctx context.Context, who domain.Principal, id string) (histchain.Export, error) {
+	if who.Role == domain.RoleAdmin {
+		return histchain.Export{}, domain.ErrForbidden
+	}
+	if _, err := s.visiblePratica(ctx, who, id, true); err != nil {
+		return histchain.Export{}, err
+	}
+	x, err := s.store.HistoryExport(ctx, id)
+	if err != nil {
+		return histchain.Export{}, err
+	}
+	x.ExportedAt = histchain.FormatTime(s.clock.Now())
+	return x, nil
 }
 
 // ShowReason tells whether who may read the reason for not convening a CDS:

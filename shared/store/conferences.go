@@ -301,10 +301,7 @@ func (s *Repo) CreateConference(ctx context.Context, c *domain.Conference, hist 
 		{Check: &Key{praticaPK(c.PraticaID), skMeta}, Cond: Condition{Kind: CondExists, Fail: errPraticaMissing}},
 		{Put: it, Cond: Condition{Kind: CondNotExists}},
 	}
-	if writes, err = s.appendHistory(writes, []domain.HistoryEntry{hist}); err != nil {
-		return err
-	}
-	if err := s.b.Transact(ctx, writes); err != nil {
+	if err := s.transact(ctx, writes, []domain.HistoryEntry{hist}); err != nil {
 		return err
 	}
 	c.Version = 1
@@ -385,9 +382,6 @@ func (s *Repo) ConveneSession(ctx context.Context, ch ConveneChange) error {
 		}
 		writes = append(writes, Write{Put: pi, Cond: versioned(p.Version)})
 	}
-	if writes, err = s.appendHistory(writes, ch.History); err != nil {
-		return err
-	}
 	events := make([]domain.OutboxEvent, len(ch.Events))
 	for i, e := range ch.Events {
 		e.RequestID, e.PraticaID = x.ID, x.PraticaID
@@ -396,10 +390,7 @@ func (s *Repo) ConveneSession(ctx context.Context, ch ConveneChange) error {
 	if writes, err = appendOutbox(writes, events); err != nil {
 		return err
 	}
-	if len(writes) > 100 {
-		return fmt.Errorf("store: a convocation of %d writes exceeds a transaction", len(writes))
-	}
-	if err := s.b.Transact(ctx, writes); err != nil {
+	if err := s.transact(ctx, writes, ch.History); err != nil {
 		return err
 	}
 	x.Version, c.Version = 1, nextC.Version
@@ -418,10 +409,7 @@ func (s *Repo) UpdateConference(ctx context.Context, c *domain.Conference, hist 
 		return err
 	}
 	writes := []Write{{Put: it, Cond: versioned(c.Version)}}
-	if writes, err = s.appendHistory(writes, hist); err != nil {
-		return err
-	}
-	if err := s.b.Transact(ctx, writes); err != nil {
+	if err := s.transact(ctx, writes, hist); err != nil {
 		return err
 	}
 	c.Version = next.Version
@@ -446,10 +434,7 @@ func (s *Repo) UpdateSession(ctx context.Context, x *domain.Session, hist ...dom
 		return err
 	}
 	writes := []Write{{Put: it, Cond: Condition{Kind: CondVersion, Version: x.Version}}}
-	if writes, err = s.appendHistory(writes, hist); err != nil {
-		return err
-	}
-	if err := s.b.Transact(ctx, writes); err != nil {
+	if err := s.transact(ctx, writes, hist); err != nil {
 		return err
 	}
 	x.Version = next.Version

@@ -13,7 +13,8 @@
 //	office           OFFICE#<officeId>         META                     e-mail, PEC, local holidays
 //	pratica          PRATICA#<praticaId>       META                     version-checked
 //	live lock        PRATICA#<praticaId>       LIVE                     exists while a request is live
-//	history entry    PRATICA#<praticaId>       HIST#<at UTC>#<uuidv7>   Storico, oldest first
+//	history entry    PRATICA#<praticaId>       HIST#<at UTC>#<uuidv7>   Storico, oldest first; seq, prevHash, hash
+//	history head     PRATICA#<praticaId>       HISTHEAD                 the chain's newest seq and hash; version = seq
 //	request          REQ#<requestId>           META                     index keys below; version-checked
 //	message          REQ#<requestId>           MSG#<seq:9 digits>       thread, in order
 //	outbox event     OUTBOX#<eventId>          OUTBOX                   id = <request>.<kind>.<seq>; TTL expiresAt
@@ -38,6 +39,8 @@
 //	get an office, pratica, request, outbox   GetItem on (pk, META|OUTBOX), strongly consistent
 //	a request's thread                        Query pk=REQ#id, begins_with(sk, MSG#), ascending
 //	a pratica's history (paged)               Query pk=PRATICA#id, begins_with(sk, HIST#), ascending
+//	a pratica's history export (whole)        GetItem HISTHEAD, the same Query paged to the end (at most
+//	                                          MaxHistoryExport entries), GetItem HISTHEAD again
 //	Videoconferenza list by office            Query byOffice, newest first, Limit page+1
 //	... by basin / by state / all             Query byBasin / byState / byCreated, same
 //	... within a date range                   the same Query with listKey BETWEEN from AND to
@@ -66,4 +69,18 @@
 // Convening a session writes the session (if absent), the conference at its
 // next version (so two convocations at once cannot both pass), the pratica
 // when its CDS becomes convened, the history and one outbox event per body.
+//
+// # History chain
+//
+// Every history entry is chained (package histchain): it carries its seq in
+// the pratica's history, the previous entry's hash and its own, and the
+// change's transaction also puts the pratica's HISTHEAD at the last entry,
+// conditioned on the head as read (absent, or at its seq). The head is read
+// with one GetMany before the transaction; when only the head's condition
+// fails (another change of the pratica committed in between) the store reads
+// it again and retries, so callers see a conflict only for their own
+// conditions. The entries keep their time-ordered sort key, so the Storico's
+// pages and cursors are unchanged; the export orders the chain by seq. The
+// first chained change of a pratica reads its older, unchained entries once
+// and seals them in entry 1's prevHash.
 package store

@@ -7,6 +7,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 
 	"suapcds/shared/domain"
+	"suapcds/shared/histchain"
 	"suapcds/shared/workdays"
 )
 
@@ -19,6 +20,8 @@ const (
 	TypeMessage = "message"
 	TypeHistory = "history"
 	TypeOutbox  = "outbox"
+	// TypeHistoryHead is a pratica's history chain head.
+	TypeHistoryHead = "histhead"
 )
 
 // Key builders. Every key is "<KIND>#<id>" so that kinds never collide.
@@ -32,6 +35,7 @@ const (
 	skLive        = "LIVE"
 	skOutbox      = "OUTBOX"
 	skHistoryPref = "HIST#"
+	skHistoryHead = "HISTHEAD"
 	skMessagePref = "MSG#"
 	allRequests   = "REQ"
 )
@@ -173,6 +177,22 @@ type historyRecord struct {
 	Operation string    `dynamodbav:"operation"`
 	Detail    string    `dynamodbav:"detail,omitempty"`
 	RequestID string    `dynamodbav:"requestId,omitempty"`
+	// The chain (see histchain): absent on entries written before it.
+	Seq      int64  `dynamodbav:"seq,omitempty"`
+	PrevHash string `dynamodbav:"prevHash,omitempty"`
+	Hash     string `dynamodbav:"hash,omitempty"`
+}
+
+// historyHeadRecord is the head of a pratica's history chain: the newest
+// entry's seq and hash. Version is the seq, so a change conditions on the
+// head as it read it.
+type historyHeadRecord struct {
+	PK      string `dynamodbav:"pk"`
+	SK      string `dynamodbav:"sk"`
+	Type    string `dynamodbav:"type"`
+	Seq     int64  `dynamodbav:"seq"`
+	Hash    string `dynamodbav:"hash"`
+	Version int64  `dynamodbav:"version"`
 }
 
 // OutboxItem is a stored outbox event and its delivery status.
@@ -349,12 +369,33 @@ func messageFrom(it Item) (domain.Message, error) {
 	}, nil
 }
 
-func historyItem(h domain.HistoryEntry, unique string) (Item, error) {
+// historyItem is entry h with its place in the chain (c: Seq, PrevHash,
+// Hash, as histchain.Link made them).
+func historyItem(h domain.HistoryEntry, c histchain.Entry, unique string) (Item, error) {
 	return marshal(historyRecord{
 		PK: praticaPK(h.PraticaID), SK: skHistoryPref + sortTime(h.At) + "#" + unique, Type: TypeHistory,
 		PraticaID: h.PraticaID, At: h.At.UTC(), ActorID: h.ActorID, ActorName: h.ActorName, RoleUnit: h.RoleUnit,
 		Operation: string(h.Operation), Detail: h.Detail, RequestID: h.RequestID,
+		Seq: c.Seq, PrevHash: c.PrevHash, Hash: c.Hash,
 	})
+}
+
+// chainEntry is h in the chain's terms, before it is linked.
+func chainEntry(h domain.HistoryEntry) histchain.Entry {
+	return histchain.Entry{PraticaID: h.PraticaID, At: histchain.FormatTime(h.At), ActorID: h.ActorID,
+		ActorName: h.ActorName, RoleUnit: h.RoleUnit, Operation: string(h.Operation), Detail: h.Detail, RequestID: h.RequestID}
+}
+
+// historyChainFrom decodes a history item as the chain sees it: every field
+// as stored, Seq 0 for an entry written before the chain.
+func historyChainFrom(it Item) (histchain.Entry, error) {
+	var r historyRecord
+	if err := unmarshal(it, &r); err != nil {
+		return histchain.Entry{}, err
+	}
+	return histchain.Entry{Seq: r.Seq, PraticaID: r.PraticaID, At: histchain.FormatTime(r.At), ActorID: r.ActorID,
+		ActorName: r.ActorName, RoleUnit: r.RoleUnit, Operation: r.Operation, Detail: r.Detail, RequestID: r.RequestID,
+		PrevHash: r.PrevHash, Hash: r.Hash}, nil
 }
 
 func historyFrom(it Item) (domain.HistoryEntry, error) {

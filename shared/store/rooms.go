@@ -201,16 +201,10 @@ func (s *Repo) Answer(ctx context.Context, a AnswerChange) error {
 		writes = append(writes, Write{Delete: &Key{roomPK(a.ReleaseRoom), slotSK(t)},
 			Cond: Condition{Kind: CondAttrEquals, Attr: "requestId", Value: r.ID}})
 	}
-	if writes, err = s.appendHistory(writes, withRequestHistory(a.History, r)); err != nil {
-		return err
-	}
 	if writes, err = appendOutbox(writes, withRequest(a.Events, r)); err != nil {
 		return err
 	}
-	if len(writes) > 100 {
-		return fmt.Errorf("store: an answer of %d writes exceeds a transaction", len(writes))
-	}
-	if err := s.b.Transact(ctx, writes); err != nil {
+	if err := s.transact(ctx, writes, withRequestHistory(a.History, r)); err != nil {
 		return err
 	}
 	r.MessageCount, r.Version = upd.MessageCount, next.Version

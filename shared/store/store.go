@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 
 	"suapcds/shared/domain"
+	"suapcds/shared/histchain"
 )
 
 // Store is the port the functions use: every read they need and every change,
@@ -50,6 +51,10 @@ type Store interface {
 
 	// History returns one page of a pratica's history, oldest first.
 	History(ctx context.Context, praticaID, cursor string, limit int) (HistoryPage, error)
+	// HistoryExport returns a pratica's whole history with its hash chain
+	// and head (at most MaxHistoryExport entries, else ErrHistoryTooLong);
+	// ExportedAt is left to the caller.
+	HistoryExport(ctx context.Context, praticaID string) (histchain.Export, error)
 	// GetOutbox returns an outbox item by id.
 	GetOutbox(ctx context.Context, id string) (*OutboxItem, error)
 	// Enqueue writes outbox events on their own (reminders), with history.
@@ -193,10 +198,7 @@ func (s *Repo) SavePratica(ctx context.Context, p *domain.Pratica, hist ...domai
 		return err
 	}
 	writes := []Write{{Put: it, Cond: versioned(p.Version)}}
-	if writes, err = s.appendHistory(writes, hist); err != nil {
-		return err
-	}
-	if err := s.b.Transact(ctx, writes); err != nil {
+	if err := s.transact(ctx, writes, hist); err != nil {
 		return err
 	}
 	p.Version = next.Version
@@ -231,17 +233,6 @@ func (s *Repo) GetPratica(ctx context.Context, id string) (*domain.Pratica, erro
 		return nil, err
 	}
 	return praticaFrom(it)
-}
-
-func (s *Repo) appendHistory(writes []Write, hist []domain.HistoryEntry) ([]Write, error) {
-	for _, h := range hist {
-		it, err := historyItem(h, s.newID())
-		if err != nil {
-			return nil, err
-		}
-		writes = append(writes, Write{Put: it, Cond: Condition{Kind: CondNotExists}})
-	}
-	return writes, nil
 }
 
 func appendOutbox(writes []Write, events []domain.OutboxEvent) ([]Write, error) {
@@ -283,13 +274,10 @@ func (s *Repo) CreateRequest(ctx context.Context, r *domain.Request, hist domain
 		{Put: it, Cond: Condition{Kind: CondNotExists}},
 	}
 	hist.RequestID = r.ID
-	if writes, err = s.appendHistory(writes, []domain.HistoryEntry{hist}); err != nil {
-		return err
-	}
 	if writes, err = appendOutbox(writes, withRequest(events, r)); err != nil {
 		return err
 	}
-	if err := s.b.Transact(ctx, writes); err != nil {
+	if err := s.transact(ctx, writes, []domain.HistoryEntry{hist}); err != nil {
 		return err
 	}
 	r.Version = next.Version
@@ -346,13 +334,10 @@ func (s *Repo) UpdateRequest(ctx context.Context, r *domain.Request, hist []doma
 	if err != nil {
 		return err
 	}
-	if writes, err = s.appendHistory(writes, withRequestHistory(hist, r)); err != nil {
-		return err
-	}
 	if writes, err = appendOutbox(writes, withRequest(events, r)); err != nil {
 		return err
 	}
-	if err := s.b.Transact(ctx, writes); err != nil {
+	if err := s.transact(ctx, writes, withRequestHistory(hist, r)); err != nil {
 		return err
 	}
 	r.Version = next.Version
@@ -376,13 +361,10 @@ func (s *Repo) AddMessage(ctx context.Context, r *domain.Request, m *domain.Mess
 		return err
 	}
 	writes = append(writes, Write{Put: mi, Cond: Condition{Kind: CondNotExists}})
-	if writes, err = s.appendHistory(writes, withRequestHistory([]domain.HistoryEntry{hist}, r)); err != nil {
-		return err
-	}
 	if writes, err = appendOutbox(writes, withRequest(events, r)); err != nil {
 		return err
 	}
-	if err := s.b.Transact(ctx, writes); err != nil {
+	if err := s.transact(ctx, writes, withRequestHistory([]domain.HistoryEntry{hist}, r)); err != nil {
 		return err
 	}
 	r.MessageCount, r.UpdatedAt, r.Version = upd.MessageCount, upd.UpdatedAt, next.Version
@@ -624,10 +606,7 @@ func (s *Repo) Enqueue(ctx context.Context, hist []domain.HistoryEntry, events .
 	if err != nil {
 		return err
 	}
-	if writes, err = s.appendHistory(writes, hist); err != nil {
-		return err
-	}
-	return s.b.Transact(ctx, writes)
+	return s.transact(ctx, writes, hist)
 }
 
 // AppendHistory writes history entries alone, in one transaction.
@@ -635,9 +614,5 @@ func (s *Repo) AppendHistory(ctx context.Context, hist ...domain.HistoryEntry) e
 	if len(hist) == 0 {
 		return errors.New("store: no history to append")
 	}
-	writes, err := s.appendHistory(nil, hist)
-	if err != nil {
-		return err
-	}
-	return s.b.Transact(ctx, writes)
+	return s.transact(ctx, nil, hist)
 }

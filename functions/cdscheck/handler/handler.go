@@ -1,7 +1,7 @@
 // Package handler is the cdscheck function's HTTP API: a pratica's data, the
-// CDS-mandatory check, sending verifications, the pratica's history, and the
-// services conferences (the bodies directory, conferences, sessions, their
-// files' uploads).
+// CDS-mandatory check, sending verifications, the pratica's history and its
+// tamper-evident export, and the services conferences (the bodies directory,
+// conferences, sessions, their files' uploads).
 package handler
 
 import (
@@ -35,6 +35,7 @@ var Routes = []string{
 	"POST /pratiche/{praticaId}/conferences/{conferenceId}/files",
 	"POST /pratiche/{praticaId}/conferences/{conferenceId}/closure",
 	"GET /pratiche/{praticaId}/conferences/{conferenceId}/files/{fileId}",
+	"GET /pratiche/{praticaId}/history/export",
 }
 
 type handler struct{ svc *app.Service }
@@ -59,6 +60,7 @@ func New(svc *app.Service, logger *slog.Logger) http.Handler {
 	m.Handle(Routes[13], h.uploadFile)
 	m.Handle(Routes[14], h.closeConference)
 	m.Handle(Routes[15], h.downloadFile)
+	m.Handle(Routes[16], h.historyExport)
 	return m
 }
 
@@ -133,6 +135,19 @@ func (h handler) history(w http.ResponseWriter, r *http.Request, who domain.Prin
 		out.Items = append(out.Items, api.NewHistoryEntryView(e))
 	}
 	httpapi.WriteJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// historyExport answers the whole history with its hash chain, as a JSON
+// attachment.
+func (h handler) historyExport(w http.ResponseWriter, r *http.Request, who domain.Principal) error {
+	x, err := h.svc.HistoryExport(r.Context(), who, r.PathValue("praticaId"))
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": "storico-" + x.PraticaID + ".json"}))
+	w.Header().Set("Cache-Control", "no-store")
+	httpapi.WriteJSON(w, http.StatusOK, x)
 	return nil
 }
 

@@ -52,6 +52,7 @@ func (c *counter) reset() (queries, scanned int, rcu float64) {
 type env struct {
 	t     testing.TB
 	ctx   context.Context
+	b     store.Backend
 	repo  *store.Repo
 	count *counter
 	base  time.Time
@@ -59,11 +60,12 @@ type env struct {
 
 func newEnv(t testing.TB, nb NewBackend) *env {
 	c := &counter{}
-	repo, err := store.New(nb(t), store.Options{CursorKey: cursorKey, OnQuery: c.observe})
+	b := nb(t)
+	repo, err := store.New(b, store.Options{CursorKey: cursorKey, OnQuery: c.observe})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &env{t: t, ctx: context.Background(), repo: repo, count: c,
+	return &env{t: t, ctx: context.Background(), b: b, repo: repo, count: c,
 		base: time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)}
 }
 
@@ -140,6 +142,7 @@ func Run(t *testing.T, nb NewBackend) {
 		{"OneLiveRequestConcurrent", testConcurrentCreate},
 		{"FinalStateFreesPratica", testFinalFreesPratica},
 		{"HistoryInOrder", testHistory},
+		{"HistoryChain", testHistoryChain},
 		{"OutboxIffCommitted", testOutbox},
 		{"OutboxDelivery", testOutboxDelivery},
 		{"OutboxSweep", testOutboxSweep},
