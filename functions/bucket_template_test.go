@@ -152,7 +152,8 @@ func TestBucketKeepsFilesImmutable(t *testing.T) {
 		t.Fatal("no RecordingsFunction")
 	}
 	var events struct {
-		Events map[string]struct {
+		Timeout int `yaml:"Timeout"`
+		Events  map[string]struct {
 			Type       string `yaml:"Type"`
 			Properties struct {
 				Filter struct {
@@ -169,6 +170,9 @@ func TestBucketKeepsFilesImmutable(t *testing.T) {
 	raw := tpl.Resources["RecordingsFunction"].Properties
 	if err := raw.Decode(&events); err != nil {
 		t.Fatal(err)
+	}
+	if events.Timeout < 60 {
+		t.Errorf("RecordingsFunction's Timeout %d s: an acquisition copies up to 5 GiB server side, give it a minute or more", events.Timeout)
 	}
 	var prefixes []string
 	for _, e := range events.Events {
