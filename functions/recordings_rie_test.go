@@ -74,6 +74,8 @@ func recordingExpected(t *testing.T, s *rieStack) func(*testing.T, []byte) {
 	}
 	r := sampleRequest(t, s)
 	r.State, r.Recording, r.RecordingConsent, r.RecordingFile = domain.StateProcessing, true, true, nil
+	// The upload opens at the meeting's start: it has begun.
+	r.Start = time.Now().Add(-time.Hour).Truncate(time.Minute)
 	r.Meeting = &domain.Meeting{RoomID: "sala-1", Code: "845 2291 0037", Password: "Cds456Africo", Link: "https://meet.regione.calabria.it/sala-1"}
 	if err := s.store.UpdateRequest(s.ctx, r, nil); err != nil {
 		t.Fatal(err)
@@ -87,7 +89,7 @@ func recordingExpected(t *testing.T, s *rieStack) func(*testing.T, []byte) {
 		if err := json.Unmarshal([]byte(out.Body), &form); err != nil {
 			t.Fatalf("%v: %s", err, out.Body)
 		}
-		if !strings.HasPrefix(form.Key, domain.RecordingKeyPrefix(r.ID)) || form.MaxBytes != 1048576 {
+		if !strings.HasPrefix(form.Key, domain.RecordingUploadKeyPrefix(r.ID)) || form.MaxBytes != 1048576 {
 			t.Fatalf("form %+v", form)
 		}
 		var body bytes.Buffer
@@ -130,7 +132,8 @@ func recordingLands(t *testing.T, s *rieStack) func(*testing.T, []byte) {
 	}
 	return func(t *testing.T, _ []byte) {
 		r := sampleRequest(t, s)
-		if r.State != domain.StateDone || r.RecordingFile == nil || r.RecordingFile.Key != key {
+		if r.State != domain.StateDone || r.RecordingFile == nil || r.RecordingFile.UploadKey != key ||
+			domain.RecordingRequestID(r.RecordingFile.Key) != r.ID {
 			t.Fatalf("after the event: %s %+v", r.State, r.RecordingFile)
 		}
 		s.invoke(t, "recordings", raw)

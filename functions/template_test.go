@@ -124,23 +124,27 @@ var allowedSESActions = []string{"ses:SendEmail", "ses:SendRawEmail"}
 const sesIdentities = "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/*"
 
 // allowedS3Actions are the only S3 actions a function may have, in
-// statements of their own on the recordings bucket's recordings/ objects
-// only: PutObject (a pre-signed POST is signed with the function's
-// credentials), GetObject (download links, HEAD), DeleteObject (refused
-// objects). No bucket-level action, no other prefix.
+// statements of their own on the recordings bucket's objects under the
+// prefixes below only: PutObject (a pre-signed POST is signed with the
+// function's credentials; a copy's target), GetObject (download links,
+// HEAD, a copy's source), DeleteObject (refused objects). No bucket-level
+// action, no other prefix.
 var allowedS3Actions = []string{"s3:DeleteObject", "s3:GetObject", "s3:PutObject"}
 
-// recordingObjects is the only S3 resource: the objects under recordings/
-// of the recordings bucket, named as a string (see RecordingsBucket).
-const recordingObjects = "arn:${AWS::Partition}:s3:::suapcds-${Stage}-recordings-${AWS::AccountId}/recordings/*"
-
-// conferenceObjects are the conferences' files (cdscheck, manager, notify)
-// in the same bucket; recordingsBucketARN is the bucket, only for
-// s3:ListBucket.
+// The S3 resources, named as strings (see RecordingsBucket): the kept
+// recordings and their uploads, the conferences' kept files (cdscheck,
+// manager, notify) and their uploads; recordingsBucketARN is the bucket,
+// only for s3:ListBucket.
 const (
-	conferenceObjects   = "arn:${AWS::Partition}:s3:::suapcds-${Stage}-recordings-${AWS::AccountId}/conferences/*"
-	recordingsBucketARN = "arn:${AWS::Partition}:s3:::suapcds-${Stage}-recordings-${AWS::AccountId}"
+	recordingsBucketARN     = "arn:${AWS::Partition}:s3:::suapcds-${Stage}-recordings-${AWS::AccountId}"
+	recordingObjects        = recordingsBucketARN + "/recordings/*"
+	recordingUploadObjects  = recordingsBucketARN + "/uploads/recordings/*"
+	conferenceObjects       = recordingsBucketARN + "/conferences/*"
+	conferenceUploadObjects = recordingsBucketARN + "/uploads/conferences/*"
 )
+
+// s3Resources are the object resources a function statement may name.
+var s3Resources = []string{recordingObjects, recordingUploadObjects, conferenceObjects, conferenceUploadObjects}
 
 const moduleRoot = ".."
 
@@ -497,8 +501,8 @@ func TestFunctionPolicies(t *testing.T) {
 						}
 					}
 					for _, r := range yamlNodes(st.Resource) {
-						if r.Tag != "!Sub" || (r.Value != recordingObjects && r.Value != conferenceObjects) {
-							t.Errorf("%s: S3 resource %s %q, want !Sub %s or %s", id, r.Tag, r.Value, recordingObjects, conferenceObjects)
+						if r.Tag != "!Sub" || !slices.Contains(s3Resources, r.Value) {
+							t.Errorf("%s: S3 resource %s %q, want !Sub one of %v", id, r.Tag, r.Value, s3Resources)
 						}
 					}
 					continue

@@ -436,10 +436,14 @@ func (b *consoleBrowser) waitValue(sel, want string) {
 // the service has uploaded it to the local bucket, "Scarica la
 // registrazione" saves the recording's bytes.
 func TestConsoleRecordingDownload(t *testing.T) {
-	r := startRunner(t, testConfig(t, newDataDir(t)), nil)
+	clk := clock.NewFixed(time.Now())
+	c := testConfig(t, newDataDir(t))
+	c.clock = clk
+	r := startRunner(t, c, nil)
 	op := r.token(t, "africo")
+	start := meetingStart()
 	res := call(t, "POST", r.BaseURL+"/pratiche/africo-2026-0001/booking-requests", op, map[string]any{
-		"start": meetingStart(), "durationMinutes": 60, "subject": "Conferenza registrata", "recording": true, "recordingConsent": true,
+		"start": start, "durationMinutes": 60, "subject": "Conferenza registrata", "recording": true, "recordingConsent": true,
 	})
 	if res.status != http.StatusCreated {
 		t.Fatalf("create: %d %s", res.status, res.body)
@@ -451,6 +455,8 @@ func TestConsoleRecordingDownload(t *testing.T) {
 		"roomId": "sala-1", "code": "1", "password": "p", "link": "https://videoconferenza.regione.calabria.it/sala-1"}); res.status != http.StatusOK {
 		t.Fatalf("accept: %d %s", res.status, res.body)
 	}
+	at, _ := time.Parse(time.RFC3339, start)
+	clk.Set(at.Add(time.Minute)) // the upload opens at the meeting's start
 	res = call(t, "POST", r.BaseURL+"/booking-requests/"+req.ID+"/recording-upload", mgr, map[string]string{"contentType": "video/mp4"})
 	var form struct {
 		URL    string

@@ -67,6 +67,9 @@ type cfg struct {
 
 	// functions replaces the registry (tests); nil means registry.
 	functions map[string]wiring
+	// clock replaces the system clock of the functions (tests: a meeting
+	// that has started, for its recording); nil means clock.System.
+	clock clock.Clock
 }
 
 // parseFlags reads the configuration: a flag wins over its environment
@@ -276,7 +279,10 @@ func start(ctx context.Context, c *cfg, out io.Writer, logger *slog.Logger) (_ *
 			stream, st.feed, feedDir = sf, sf, sf.dir
 		}
 	}
-	clk := clock.System{}
+	var clk clock.Clock = clock.System{}
+	if c.clock != nil {
+		clk = c.clock
+	}
 	svc := app.New(st.repo, clk, c.LeadDays)
 	seeded := 0
 	if c.Seed {

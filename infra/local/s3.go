@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"log/slog"
@@ -25,8 +26,9 @@ import (
 // backend in <data>/recordings.db) served by the gateway under s3Path,
 // path-style. Every object it stores raises the ObjectCreated event the
 // template routes to a function (its S3 events, by key prefix), as S3 does:
-// asynchronously, retried twice on error. Unlike S3 (and MinIO, which the
-// tests use), it checks no signature and no POST policy.
+// asynchronously, retried twice on error; a server-side copy (to a kept
+// key, outside the events' prefixes) raises none. Unlike S3 (and MinIO,
+// which the tests use), it checks no signature and no POST policy.
 const (
 	s3Path      = "/_s3"
 	s3File      = "recordings.db"
@@ -82,7 +84,7 @@ func openS3(dataDir string, logger *slog.Logger) (*localS3, error) {
 	}
 	s := &localS3{db: db, created: make(chan s3Created, 64), logger: logger}
 	fake := gofakes3.New(&notifyingBackend{Backend: b, created: s.created}, gofakes3.WithLogger(gofakes3.DiscardLog()))
-	s.handler = http.StripPrefix(s3Path, browserUploads(fake.Server()))
+	s.handler = http.StripPrefix(s3Path, copyConditions(b, browserUploads(fake.Server())))
 	return s, nil
 }
 
@@ -155,6 +157,40 @@ func (n *notifyingBackend) PutObject(bucket, key string, meta map[string]string,
 		n.created <- s3Created{bucket: bucket, key: key, size: size, at: time.Now().UTC()}
 	}
 	return res, err
+}
+
+// copyConditions adds what gofakes3 lacks for a conditional copy: a PUT
+// with x-amz-copy-source-if-match copies only while the source's ETag is
+// that one, else 412 PreconditionFailed, as S3 answers. The acquisition of
+// a recording and the keeping of a conference file rely on it: what is
+// copied to the kept key is the object that was checked.
+func copyConditions(b gofakes3.Backend, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		want := r.Header.Get("X-Amz-Copy-Source-If-Match")
+		if r.Method != http.MethodPut || want == "" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		bucket, key, ok := strings.Cut(strings.TrimPrefix(r.Header.Get("X-Amz-Copy-Source"), "/"), "/")
+		key, err := url.PathUnescape(key)
+		if !ok || err != nil {
+			next.ServeHTTP(w, r) // gofakes3 answers the malformed source
+			return
+		}
+		obj, err := b.HeadObject(bucket, key)
+		if err != nil {
+			next.ServeHTTP(w, r) // gofakes3 answers the missing source
+			return
+		}
+		if strings.Trim(want, `"`) != hex.EncodeToString(obj.Hash) {
+			w.Header().Set("Content-Type", "application/xml")
+			w.WriteHeader(http.StatusPreconditionFailed)
+			_, _ = io.WriteString(w, `<?xml version="1.0" encoding="UTF-8"?>`+
+				`<Error><Code>PreconditionFailed</Code><Message>At least one of the pre-conditions you specified did not hold</Message></Error>`)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // browserUploads adds what gofakes3 lacks for the page's no-script form: a

@@ -2,27 +2,43 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"mime/multipart"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"suapcds/shared/app"
+	"suapcds/shared/clock"
+	"suapcds/shared/recording"
 )
 
 // TestRecordingThroughLocalS3 is issue 6's flow on the local run: a
-// request with recording is accepted; the manager gets a pre-signed POST,
-// uploads to the in-process S3, whose ObjectCreated event closes the
-// request (EVASA); the office downloads it through the pre-signed GET.
+// request with recording is accepted; before its meeting the upload is
+// refused (recording_too_early); once it started, the manager gets a
+// pre-signed POST, uploads to the in-process S3, whose ObjectCreated event
+// closes the request (EVASA); the same form posted again with another file
+// changes nothing: the office downloads, through the pre-signed GET, the
+// first file.
 func TestRecordingThroughLocalS3(t *testing.T) {
-	r := startRunner(t, testConfig(t, newDataDir(t)), nil)
+	clk := clock.NewFixed(time.Now())
+	c := testConfig(t, newDataDir(t))
+	c.clock = clk
+	r := startRunner(t, c, nil)
 	op := r.Users[0]
 	if !op.P.SUAPSide() {
 		t.Fatalf("first demo user %s is not an operator", op.Key)
 	}
+	start := meetingStart()
 	res := call(t, "POST", r.BaseURL+"/pratiche/"+op.Pratica+"/booking-requests", op.Token, map[string]any{
-		"start": meetingStart(), "durationMinutes": 60, "email": "suap@comune.africo.rc.it",
+		"start": start, "durationMinutes": 60, "email": "suap@comune.africo.rc.it",
 		"subject": "Conferenza registrata", "recording": true, "recordingConsent": true,
 	})
 	if res.status != http.StatusCreated {
@@ -37,6 +53,12 @@ func TestRecordingThroughLocalS3(t *testing.T) {
 		t.Fatalf("accept: %d %s", res.status, res.body)
 	}
 	res = call(t, "POST", r.BaseURL+"/booking-requests/"+req.ID+"/recording-upload", mgr, map[string]string{"contentType": "video/mp4"})
+	if res.status != http.StatusConflict || !strings.Contains(string(res.body), `"recording_too_early"`) {
+		t.Fatalf("upload form before the meeting: %d %s", res.status, res.body)
+	}
+	at, _ := time.Parse(time.RFC3339, start)
+	clk.Set(at.Add(time.Minute))
+	res = call(t, "POST", r.BaseURL+"/booking-requests/"+req.ID+"/recording-upload", mgr, map[string]string{"contentType": "video/mp4"})
 	if res.status != http.StatusOK {
 		t.Fatalf("upload form: %d %s", res.status, res.body)
 	}
@@ -48,22 +70,26 @@ func TestRecordingThroughLocalS3(t *testing.T) {
 	if !strings.HasPrefix(form.URL, r.BaseURL+s3Path+"/") {
 		t.Fatalf("form URL %q is not the local S3", form.URL)
 	}
-	var body bytes.Buffer
-	w := multipart.NewWriter(&body)
-	for k, v := range form.Fields {
-		_ = w.WriteField(k, v)
+	post := func(content string) {
+		t.Helper()
+		var body bytes.Buffer
+		w := multipart.NewWriter(&body)
+		for k, v := range form.Fields {
+			_ = w.WriteField(k, v)
+		}
+		fw, _ := w.CreateFormFile("file", "seduta.mp4")
+		_, _ = fw.Write([]byte(content))
+		_ = w.Close()
+		up, err := client.Post(form.URL, w.FormDataContentType(), &body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		up.Body.Close()
+		if up.StatusCode != http.StatusCreated {
+			t.Fatalf("upload: %s", up.Status)
+		}
 	}
-	fw, _ := w.CreateFormFile("file", "seduta.mp4")
-	_, _ = fw.Write([]byte("the meeting, recorded"))
-	_ = w.Close()
-	up, err := client.Post(form.URL, w.FormDataContentType(), &body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	up.Body.Close()
-	if up.StatusCode != http.StatusCreated {
-		t.Fatalf("upload: %s", up.Status)
-	}
+	post("the meeting, recorded")
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		res = call(t, "GET", r.BaseURL+"/booking-requests/"+req.ID, op.Token, nil)
@@ -72,6 +98,24 @@ func TestRecordingThroughLocalS3(t *testing.T) {
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("the request is not EVASA after the upload: %s", res.body)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	// The same form again, with another file: its event removes it, and
+	// the acquired recording stays as it was.
+	post("a forged meeting")
+	uploaded := form.URL + "/" + form.Fields["key"]
+	for deadline := time.Now().Add(5 * time.Second); ; {
+		got, err := client.Get(uploaded)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got.Body.Close()
+		if got.StatusCode == http.StatusNotFound {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the second upload is still there: %s", got.Status)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -88,5 +132,47 @@ func TestRecordingThroughLocalS3(t *testing.T) {
 	got.Body.Close()
 	if got.StatusCode != http.StatusOK || string(b) != "the meeting, recorded" {
 		t.Errorf("GET the link: %s %q", got.Status, b)
+	}
+}
+
+// TestLocalS3ConditionalCopy: the in-process S3 copies only while the
+// source has the ETag the copy names (x-amz-copy-source-if-match), as S3
+// and MinIO do; gofakes3 alone would copy whatever is there.
+func TestLocalS3ConditionalCopy(t *testing.T) {
+	r := startRunner(t, testConfig(t, newDataDir(t)), nil)
+	client := recording.NewClient(localAWS(), r.BaseURL+s3Path)
+	files := recording.New(client, localBucket)
+	ctx := context.Background()
+	put := func(key, content string) {
+		t.Helper()
+		if _, err := client.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(localBucket), Key: aws.String(key),
+			ContentType: aws.String("application/pdf"), Body: strings.NewReader(content)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	put("uploads/test/a+b c", "first")
+	first, err := files.Head(ctx, "uploads/test/a+b c")
+	if err != nil || first.ETag == "" {
+		t.Fatalf("head: %+v %v", first, err)
+	}
+	put("uploads/test/a+b c", "second")
+	if err := files.Copy(ctx, "uploads/test/a+b c", "kept/test/x", first.ETag); !errors.Is(err, app.ErrObjectChanged) {
+		t.Fatalf("copy of a replaced source: %v, want ErrObjectChanged", err)
+	}
+	if _, err := files.Head(ctx, "kept/test/x"); err == nil {
+		t.Error("the refused copy was made")
+	}
+	second, _ := files.Head(ctx, "uploads/test/a+b c")
+	if err := files.Copy(ctx, "uploads/test/a+b c", "kept/test/x", second.ETag); err != nil {
+		t.Fatal(err)
+	}
+	got, err := client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(localBucket), Key: aws.String("kept/test/x")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(got.Body)
+	got.Body.Close()
+	if string(b) != "second" || aws.ToString(got.ContentType) != "application/pdf" {
+		t.Errorf("copy: %q %s", b, aws.ToString(got.ContentType))
 	}
 }

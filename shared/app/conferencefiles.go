@@ -26,10 +26,21 @@ var ConferenceFileTypes = []string{
 	"application/pkcs7-mime",
 }
 
-// ConferenceFilePrefix is where the files of a conference live in the
-// bucket: conferences/<praticaId>/<conferenceId>/.
+// ConferenceFilePrefix is where the kept files of a conference live in the
+// bucket: conferences/<praticaId>/<conferenceId>/. A file gets there only as
+// a server-side copy of an upload, made when a convocation, a verbale or a
+// closing act uses it: no POST policy ever names these keys (and the bucket
+// policy refuses any write there but a copy), so the bytes a convocation was
+// sent with are the bytes served for ever after.
 func ConferenceFilePrefix(praticaID, conferenceID string) string {
 	return "conferences/" + praticaID + "/" + conferenceID + "/"
+}
+
+// ConferenceFileUploadPrefix is where the uploads of a conference's files
+// land: uploads/conferences/<praticaId>/<conferenceId>/, the keys the
+// pre-signed POSTs name.
+func ConferenceFileUploadPrefix(praticaID, conferenceID string) string {
+	return "uploads/" + ConferenceFilePrefix(praticaID, conferenceID)
 }
 
 var (
@@ -68,9 +79,10 @@ func (s *Service) SetConferenceFiles(files RecordingFiles, maxBytes int64) {
 func (s *Service) ConferenceFileMaxBytes() int64 { return s.fileMaxBytes }
 
 // ConferenceFileUpload gives an operator of the pratica a pre-signed POST
-// for a file of conference conferenceID (convocation or closing): a
-// PDF/ODT/DOCX/P7M of at most the cap, under a key the server makes,
-// conferences/<praticaId>/<conferenceId>/<uuid>, for UploadTTL.
+// for a file of conference conferenceID (convocation or closing): a file of
+// exactly the declared type (PDF/ODT/DOCX/P7M) of at most the cap, under an
+// upload key the server makes,
+// uploads/conferences/<praticaId>/<conferenceId>/<uuid>, for UploadTTL.
 func (s *Service) ConferenceFileUpload(ctx context.Context, who domain.Principal, praticaID, conferenceID, contentType string) (*UploadForm, error) {
 	if err := operatorOnly(who); err != nil {
 		return nil, err
@@ -91,8 +103,8 @@ func (s *Service) ConferenceFileUpload(ctx context.Context, who domain.Principal
 		return nil, errConferenceFilesOff
 	}
 	f, err := s.files.PresignUpload(ctx, UploadPolicy{
-		Key:         ConferenceFilePrefix(p.ID, c.ID) + uuid.NewString(),
-		ContentType: ct, TypePrefix: ct, MaxBytes: s.fileMaxBytes, Expires: UploadTTL,
+		Key:         ConferenceFileUploadPrefix(p.ID, c.ID) + uuid.NewString(),
+		ContentType: ct, MaxBytes: s.fileMaxBytes, Expires: UploadTTL,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("presign upload: %w", err)
@@ -100,36 +112,62 @@ func (s *Service) ConferenceFileUpload(ctx context.Context, who domain.Principal
 	return f, nil
 }
 
-// checkConferenceFile refuses a key that does not name an uploaded file of
-// the conference: outside its prefix, missing, of another type or over the
-// cap.
-func (s *Service) checkConferenceFile(ctx context.Context, praticaID, conferenceID, field, key string) error {
+// keepTries bounds the copies of an upload posted over while being kept.
+const keepTries = 3
+
+// keepConferenceFile makes key, named by field of a convocation, a verbale
+// or a closing act, a kept file of the conference and returns the kept key
+// to record: an upload of the conference (directly under its upload
+// prefix) that exists (HEAD), has an allowed type and is within the cap is
+// copied, as it was checked (its ETag), to a fresh key under the
+// conference's prefix; a file the conference already keeps is used as it
+// is. Anything else is refused (422 invalid_file).
+func (s *Service) keepConferenceFile(ctx context.Context, praticaID, conferenceID, field, key string) (string, error) {
 	bad := func(detail string) error {
 		return &domain.Error{Kind: domain.KindInvalid, Code: "invalid_file", Detail: detail,
 			Fields: []domain.FieldError{{Field: field, Code: "invalid_file", Detail: detail}}}
 	}
-	prefix := ConferenceFilePrefix(praticaID, conferenceID)
-	rest, ok := strings.CutPrefix(key, prefix)
-	if !ok || rest == "" || strings.Contains(rest, "/") {
-		return bad("Il file indicato non è stato caricato per questa conferenza: caricarlo prima di indicarlo.")
+	plain := func(prefix string) bool {
+		rest, ok := strings.CutPrefix(key, prefix)
+		return ok && rest != "" && !strings.Contains(rest, "/")
+	}
+	upload := plain(ConferenceFileUploadPrefix(praticaID, conferenceID))
+	if !upload && !plain(ConferenceFilePrefix(praticaID, conferenceID)) {
+		return "", bad("Il file indicato non è stato caricato per questa conferenza: caricarlo prima di indicarlo.")
 	}
 	if s.files == nil {
-		return errConferenceFilesOff
+		return "", errConferenceFilesOff
 	}
-	info, err := s.files.Head(ctx, key)
-	if errors.Is(err, domain.ErrNotFound) {
-		return bad("Il file indicato non risulta caricato: caricarlo prima di indicarlo.")
+	for try := 1; ; try++ {
+		info, err := s.files.Head(ctx, key)
+		if errors.Is(err, domain.ErrNotFound) {
+			return "", bad("Il file indicato non risulta caricato: caricarlo prima di indicarlo.")
+		}
+		if err != nil {
+			return "", fmt.Errorf("head %s: %w", key, err)
+		}
+		if _, ok := conferenceFileType(info.ContentType); !ok {
+			return "", bad("Il file caricato non è un PDF, un documento ODT o DOCX, o un file firmato P7M.")
+		}
+		if info.Size < 1 || info.Size > s.fileMaxBytes {
+			return "", bad(fmt.Sprintf("Il file caricato è vuoto o supera il limite di %s.", domain.SizeLabel(s.fileMaxBytes)))
+		}
+		if !upload {
+			return key, nil
+		}
+		kept := ConferenceFilePrefix(praticaID, conferenceID) + uuid.NewString()
+		err = s.files.Copy(ctx, key, kept, info.ETag)
+		if errors.Is(err, ErrObjectChanged) && try < keepTries {
+			continue // posted over since the HEAD: check the new one
+		}
+		if errors.Is(err, ErrObjectChanged) || errors.Is(err, domain.ErrNotFound) {
+			return "", bad("Il file indicato è stato sostituito o rimosso durante la verifica: caricarlo di nuovo.")
+		}
+		if err != nil {
+			return "", fmt.Errorf("copy %s: %w", key, err)
+		}
+		return kept, nil
 	}
-	if err != nil {
-		return fmt.Errorf("head %s: %w", key, err)
-	}
-	if _, ok := conferenceFileType(info.ContentType); !ok {
-		return bad("Il file caricato non è un PDF, un documento ODT o DOCX, o un file firmato P7M.")
-	}
-	if info.Size < 1 || info.Size > s.fileMaxBytes {
-		return bad(fmt.Sprintf("Il file caricato è vuoto o supera il limite di %s.", domain.SizeLabel(s.fileMaxBytes)))
-	}
-	return nil
 }
 
 // ConvocationDownload is what a convened body's signed link (mailed when

@@ -216,7 +216,7 @@ func (s *Service) ConveneSession(ctx context.Context, who domain.Principal, prat
 	if err != nil {
 		return nil, err
 	}
-	if err := s.checkConferenceFile(ctx, p.ID, c.ID, "convocationFileKey", x.ConvocationFileKey); err != nil {
+	if x.ConvocationFileKey, err = s.keepConferenceFile(ctx, p.ID, c.ID, "convocationFileKey", x.ConvocationFileKey); err != nil {
 		return nil, err
 	}
 	next := *c
@@ -303,7 +303,7 @@ func (s *Service) SetSessionState(ctx context.Context, who domain.Principal, pra
 		return nil, err
 	}
 	if x.ClosingFileKey != "" {
-		if err := s.checkConferenceFile(ctx, p.ID, conferenceID, "closingFileKey", x.ClosingFileKey); err != nil {
+		if x.ClosingFileKey, err = s.keepConferenceFile(ctx, p.ID, conferenceID, "closingFileKey", x.ClosingFileKey); err != nil {
 			return nil, err
 		}
 	}
@@ -348,7 +348,7 @@ func (s *Service) CloseConference(ctx context.Context, who domain.Principal, pra
 		return nil, err
 	}
 	if c.ClosingFileKey != "" {
-		if err := s.checkConferenceFile(ctx, p.ID, c.ID, "closingFileKey", c.ClosingFileKey); err != nil {
+		if c.ClosingFileKey, err = s.keepConferenceFile(ctx, p.ID, c.ID, "closingFileKey", c.ClosingFileKey); err != nil {
 			return nil, err
 		}
 	}

@@ -7,17 +7,33 @@ import (
 	"time"
 )
 
-// RecordingPrefix is the key prefix of every recording object; a request's
-// recordings are under RecordingPrefix + requestID + "/".
-const RecordingPrefix = "recordings/"
+// Recording objects live under two prefixes. An upload lands under
+// RecordingUploadPrefix + requestID + "/" (the only keys a pre-signed POST
+// ever names); on acquisition it is copied to a fresh key under
+// RecordingPrefix + requestID + "/", the kept recording, which no policy
+// names (the bucket policy refuses any write there but a copy), so a second
+// post of the same form can never change what was acquired.
+const (
+	RecordingPrefix       = "recordings/"
+	RecordingUploadPrefix = "uploads/recordings/"
+)
 
-// RecordingKeyPrefix is where the recordings of request id are stored.
+// RecordingKeyPrefix is where the kept recordings of request id are.
 func RecordingKeyPrefix(id string) string { return RecordingPrefix + id + "/" }
 
-// RecordingRequestID returns the request a recording key belongs to:
+// RecordingUploadKeyPrefix is where the uploads for request id land.
+func RecordingUploadKeyPrefix(id string) string { return RecordingUploadPrefix + id + "/" }
+
+// RecordingRequestID returns the request a kept recording key belongs to:
 // "recordings/<requestId>/<name>" with a valid id and a plain name, else "".
-func RecordingRequestID(key string) string {
-	rest, ok := strings.CutPrefix(key, RecordingPrefix)
+func RecordingRequestID(key string) string { return keyRequestID(key, RecordingPrefix) }
+
+// RecordingUploadRequestID returns the request an upload key belongs to:
+// "uploads/recordings/<requestId>/<name>", else "".
+func RecordingUploadRequestID(key string) string { return keyRequestID(key, RecordingUploadPrefix) }
+
+func keyRequestID(key, prefix string) string {
+	rest, ok := strings.CutPrefix(key, prefix)
 	if !ok {
 		return ""
 	}
@@ -51,16 +67,37 @@ var ErrRecordingNotExpected = &Error{Kind: KindConflict, Code: "recording_not_ex
 var ErrRecordingNotFound = &Error{Kind: KindNotFound, Code: "recording_not_found",
 	Detail: "Per questa richiesta non è disponibile alcuna registrazione."}
 
+// ErrRecordingTooEarly is a recording offered before the meeting started
+// (SPEC §6: the upload is offered only once the meeting has started).
+func ErrRecordingTooEarly(start time.Time) *Error {
+	return &Error{Kind: KindConflict, Code: "recording_too_early",
+		Detail: "La videoconferenza inizia il " + FormatRome(start) + ": la registrazione si può caricare solo dopo l'inizio della riunione."}
+}
+
+// CheckRecordingUpload tells whether r's recording may be uploaded at now:
+// ErrRecordingNotExpected unless r waits for one, ErrRecordingTooEarly
+// before its meeting's start.
+func (r *Request) CheckRecordingUpload(now time.Time) error {
+	if !r.ExpectsRecording() {
+		return ErrRecordingNotExpected
+	}
+	if now.Before(r.Start) {
+		return ErrRecordingTooEarly(r.Start)
+	}
+	return nil
+}
+
 // ExpectsRecording reports whether r waits for its recording: it asked for
 // one and is IN_ELABORAZIONE.
 func (r *Request) ExpectsRecording() bool {
 	return r.Recording && r.State == StateProcessing
 }
 
-// AcquireRecording closes r with its recording f (IN_ELABORAZIONE → EVASA).
+// AcquireRecording closes r with its recording f (IN_ELABORAZIONE → EVASA):
+// a kept key of r, only once the meeting has started.
 func (r *Request) AcquireRecording(f RecordingFile, now time.Time) error {
-	if !r.ExpectsRecording() {
-		return ErrRecordingNotExpected
+	if err := r.CheckRecordingUpload(now); err != nil {
+		return err
 	}
 	if RecordingRequestID(f.Key) != r.ID {
 		return fmt.Errorf("domain: recording %q is not under request %s", f.Key, r.ID)

@@ -59,8 +59,15 @@ type Request struct {
 
 // RecordingFile is a meeting's recording as it landed in object storage.
 type RecordingFile struct {
-	// Key is the object's key, recordings/<requestId>/<id>.
+	// Key is the kept object's key, recordings/<requestId>/<id>: a copy
+	// no upload can overwrite.
 	Key string
+	// UploadKey and ETag name the upload it was copied from
+	// (uploads/recordings/<requestId>/<id>) and that upload's ETag, so a
+	// second delivery of its event is told from a later post to the same
+	// key. Empty on recordings acquired before copies were made.
+	UploadKey string
+	ETag      string
 	// Size is its length in bytes; ContentType its video/* or audio/* type.
 	Size        int64
 	ContentType string

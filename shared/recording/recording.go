@@ -1,7 +1,9 @@
 // Package recording is the recordings' object storage on S3 (SPEC §6): it
 // implements app.RecordingFiles with pre-signed POST uploads (policy: the
-// exact key, content-length-range, a Content-Type prefix, an expiry),
-// pre-signed GET downloads, HEAD and DELETE. It is the only package that
+// exact key, content-length-range, the exact Content-Type or, for a form
+// whose file is chosen after signing, its kind's prefix, an expiry),
+// pre-signed GET downloads, HEAD, a conditional server-side copy (how an
+// upload becomes a kept file no policy can target) and DELETE. It is the only package that
 // imports the S3 client, so only the functions that handle recordings
 // (recordings, manager) carry it.
 package recording
@@ -11,6 +13,7 @@ import (
 	"errors"
 	"mime"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -56,8 +59,9 @@ func New(client *s3.Client, bucket string) *Files {
 func (f *Files) Bucket() string { return f.bucket }
 
 // PresignUpload signs a POST policy: exactly p.Key (the SDK adds the key
-// condition), 1 to p.MaxBytes bytes, a Content-Type starting with
-// p.TypePrefix, and either the redirect or a 201 answer, until p.Expires.
+// condition), 1 to p.MaxBytes bytes, a Content-Type equal to p.ContentType
+// (or, when p.TypePrefix is set, starting with it), and either the redirect
+// or a 201 answer, until p.Expires.
 // The returned fields include Content-Type (the declared type) and the
 // success field; the file must be the form's last part.
 func (f *Files) PresignUpload(ctx context.Context, p app.UploadPolicy) (*app.UploadForm, error) {
@@ -65,9 +69,15 @@ func (f *Files) PresignUpload(ctx context.Context, p app.UploadPolicy) (*app.Upl
 	if p.Redirect != "" {
 		success = map[string]string{"success_action_redirect": p.Redirect}
 	}
+	typeCond := []any{"eq", "$Content-Type", p.ContentType}
+	if p.TypePrefix != "" {
+		typeCond = []any{"starts-with", "$Content-Type", p.TypePrefix}
+	} else if p.ContentType == "" {
+		return nil, errors.New("recording: an upload policy needs a content type or a type prefix")
+	}
 	conds := []any{
 		[]any{"content-length-range", 1, p.MaxBytes},
-		[]any{"starts-with", "$Content-Type", p.TypePrefix},
+		typeCond,
 		success,
 	}
 	start := f.now()
@@ -112,7 +122,33 @@ func (f *Files) Head(ctx context.Context, key string) (app.ObjectInfo, error) {
 		}
 		return app.ObjectInfo{}, err
 	}
-	return app.ObjectInfo{Size: aws.ToInt64(out.ContentLength), ContentType: aws.ToString(out.ContentType)}, nil
+	return app.ObjectInfo{Size: aws.ToInt64(out.ContentLength), ContentType: aws.ToString(out.ContentType), ETag: aws.ToString(out.ETag)}, nil
+}
+
+// Copy copies src to dst within the bucket, server side, only while src
+// still has the ETag etag (x-amz-copy-source-if-match): what is copied is
+// the object the caller checked, never one posted over it meanwhile
+// (app.ErrObjectChanged). A missing src is domain.ErrNotFound. The copy
+// keeps the type and the bucket's encryption.
+func (f *Files) Copy(ctx context.Context, src, dst, etag string) error {
+	if etag == "" {
+		return errors.New("recording: copy without the source's ETag")
+	}
+	_, err := f.client.CopyObject(ctx, &s3.CopyObjectInput{
+		Bucket: aws.String(f.bucket), Key: aws.String(dst),
+		// bucket/key, the key URL-escaped as S3 expects it.
+		CopySource:        aws.String(f.bucket + "/" + escapeKey(src)),
+		CopySourceIfMatch: aws.String(etag),
+	})
+	switch {
+	case err == nil:
+		return nil
+	case notFound(err):
+		return domain.ErrNotFound
+	case status(err) == http.StatusPreconditionFailed:
+		return app.ErrObjectChanged
+	}
+	return err
 }
 
 // Delete removes key; deleting a missing key succeeds (S3 semantics).
@@ -124,7 +160,33 @@ func (f *Files) Delete(ctx context.Context, key string) error {
 	return nil
 }
 
-func notFound(err error) bool {
+func notFound(err error) bool { return status(err) == http.StatusNotFound }
+
+// status is the HTTP status S3 answered with, or 0.
+func status(err error) int {
 	var re *awshttp.ResponseError
-	return errors.As(err, &re) && re.HTTPStatusCode() == http.StatusNotFound
+	if errors.As(err, &re) {
+		return re.HTTPStatusCode()
+	}
+	return 0
+}
+
+// escapeKey escapes a key for x-amz-copy-source: every byte but the
+// unreserved ones and '/' as %XX.
+func escapeKey(key string) string {
+	const hex = "0123456789ABCDEF"
+	var b strings.Builder
+	for i := 0; i < len(key); i++ {
+		c := key[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9',
+			c == '-', c == '.', c == '_', c == '~', c == '/':
+			b.WriteByte(c)
+		default:
+			b.WriteByte('%')
+			b.WriteByte(hex[c>>4])
+			b.WriteByte(hex[c&15])
+		}
+	}
+	return b.String()
 }

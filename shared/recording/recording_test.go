@@ -178,6 +178,36 @@ func TestPresignedPostOnMinIO(t *testing.T) {
 		})
 	}
 
+	// A known type is pinned exactly: "eq", not "starts-with" (MinIO took
+	// application/pdf-evil under a starts-with application/pdf policy).
+	t.Run("exact type", func(t *testing.T) {
+		for _, c := range []struct{ declared, sent string }{
+			{"application/pdf", "application/pdf-evil"},
+			{"video/mp4", "video/webm"},
+			{"video/mp4", "video/mp4x"},
+		} {
+			f, err := files.PresignUpload(ctx, app.UploadPolicy{Key: "uploads/conferences/p/c/" + strings.ReplaceAll(c.sent, "/", "-"),
+				ContentType: c.declared, MaxBytes: maxBytes, Expires: app.UploadTTL})
+			if err != nil {
+				t.Fatal(err)
+			}
+			fields := maps.Clone(f.Fields)
+			fields["Content-Type"] = c.sent
+			if code, body := post(t, f.URL, fields, video); code < 400 || code >= 500 {
+				t.Errorf("%s on a policy for %s: MinIO answered %d, want a 4xx refusal: %s", c.sent, c.declared, code, body)
+			}
+			if _, err := files.Head(ctx, f.Key); !errors.Is(err, domain.ErrNotFound) {
+				t.Errorf("%s exists after a refused upload (%v)", f.Key, err)
+			}
+			if code, body := post(t, f.URL, f.Fields, video); code != http.StatusCreated {
+				t.Errorf("%s on its own policy: %d %s", c.declared, code, body)
+			}
+		}
+		if _, err := files.PresignUpload(ctx, app.UploadPolicy{Key: "uploads/x", MaxBytes: maxBytes, Expires: app.UploadTTL}); err == nil {
+			t.Error("a policy with neither a type nor a prefix was signed")
+		}
+	})
+
 	t.Run("expired", func(t *testing.T) {
 		f, err := files.PresignUpload(ctx, app.UploadPolicy{Key: domain.RecordingKeyPrefix(id) + "late", ContentType: "audio/mpeg",
 			TypePrefix: "audio/", MaxBytes: maxBytes, Expires: time.Second})
@@ -223,5 +253,65 @@ func TestPresignedPostOnMinIO(t *testing.T) {
 	// Only the bucket's objects: another bucket is not reachable by key.
 	if _, err := client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(bucket + "-none"), Key: aws.String("x")}); err == nil {
 		t.Error("HEAD on a missing bucket succeeded")
+	}
+}
+
+// TestCopyOnMinIO: Copy copies only the object the caller checked: with a
+// stale ETag (the key posted over since) MinIO refuses it
+// (app.ErrObjectChanged); a missing source is domain.ErrNotFound; a copy
+// keeps the bytes and the type, and posting to the source afterwards leaves
+// the copy as it was.
+func TestCopyOnMinIO(t *testing.T) {
+	client, bucket := s3test.Bucket(t)
+	files := recording.New(client, bucket)
+	ctx := context.Background()
+	id := "01a207bd-a9c0-7881-8632-e0ebd4abffb7"
+	f, err := files.PresignUpload(ctx, app.UploadPolicy{Key: domain.RecordingUploadKeyPrefix(id) + "u+1 x", ContentType: "video/mp4",
+		MaxBytes: 1024, Expires: app.UploadTTL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	get := func(key string) (string, string) {
+		t.Helper()
+		out, err := client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
+		if err != nil {
+			t.Fatalf("get %s: %v", key, err)
+		}
+		defer out.Body.Close()
+		b, _ := io.ReadAll(out.Body)
+		return string(b), aws.ToString(out.ContentType)
+	}
+	if code, body := post(t, f.URL, f.Fields, []byte("first")); code != http.StatusCreated {
+		t.Fatalf("upload: %d %s", code, body)
+	}
+	first, err := files.Head(ctx, f.Key)
+	if err != nil || first.ETag == "" {
+		t.Fatalf("head: %+v %v", first, err)
+	}
+	if code, body := post(t, f.URL, f.Fields, []byte("second")); code != http.StatusCreated {
+		t.Fatalf("second upload: %d %s", code, body)
+	}
+	kept := domain.RecordingKeyPrefix(id) + "k1"
+	if err := files.Copy(ctx, f.Key, kept, first.ETag); !errors.Is(err, app.ErrObjectChanged) {
+		t.Fatalf("copy with the replaced object's ETag: %v, want ErrObjectChanged", err)
+	}
+	if _, err := files.Head(ctx, kept); !errors.Is(err, domain.ErrNotFound) {
+		t.Errorf("a refused copy exists: %v", err)
+	}
+	if err := files.Copy(ctx, domain.RecordingUploadKeyPrefix(id)+"none", kept, first.ETag); !errors.Is(err, domain.ErrNotFound) {
+		t.Errorf("copy of a missing object: %v, want ErrNotFound", err)
+	}
+	second, _ := files.Head(ctx, f.Key)
+	if err := files.Copy(ctx, f.Key, kept, second.ETag); err != nil {
+		t.Fatal(err)
+	}
+	if b, ct := get(kept); b != "second" || ct != "video/mp4" {
+		t.Errorf("the copy: %q %s", b, ct)
+	}
+	if code, body := post(t, f.URL, f.Fields, []byte("third")); code != http.StatusCreated {
+		t.Fatalf("third upload: %d %s", code, body)
+	}
+	if b, _ := get(kept); b != "second" {
+		t.Errorf("posting to the upload key changed the copy: %q", b)
 	}
 }

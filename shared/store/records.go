@@ -106,6 +106,8 @@ type meetingRecord struct {
 // recordingRecord is a request's acquired recording.
 type recordingRecord struct {
 	Key         string    `dynamodbav:"key"`
+	UploadKey   string    `dynamodbav:"uploadKey,omitempty"`
+	ETag        string    `dynamodbav:"etag,omitempty"`
 	Size        int64     `dynamodbav:"size"`
 	ContentType string    `dynamodbav:"contentType"`
 	AcquiredAt  time.Time `dynamodbav:"acquiredAt"`
@@ -323,7 +325,7 @@ func requestItem(q *domain.Request) (Item, error) {
 		r.Meeting = &meetingRecord{RoomID: m.RoomID, Code: m.Code, Password: m.Password, Link: m.Link}
 	}
 	if f := q.RecordingFile; f != nil {
-		r.RecordingFile = &recordingRecord{Key: f.Key, Size: f.Size, ContentType: f.ContentType, AcquiredAt: f.AcquiredAt.UTC()}
+		r.RecordingFile = &recordingRecord{Key: f.Key, UploadKey: f.UploadKey, ETag: f.ETag, Size: f.Size, ContentType: f.ContentType, AcquiredAt: f.AcquiredAt.UTC()}
 	}
 	return marshal(r)
 }
@@ -345,7 +347,7 @@ func requestFrom(it Item) (*domain.Request, error) {
 		q.Meeting = &domain.Meeting{RoomID: m.RoomID, Code: m.Code, Password: m.Password, Link: m.Link}
 	}
 	if f := r.RecordingFile; f != nil {
-		q.RecordingFile = &domain.RecordingFile{Key: f.Key, Size: f.Size, ContentType: f.ContentType, AcquiredAt: f.AcquiredAt}
+		q.RecordingFile = &domain.RecordingFile{Key: f.Key, UploadKey: f.UploadKey, ETag: f.ETag, Size: f.Size, ContentType: f.ContentType, AcquiredAt: f.AcquiredAt}
 	}
 	return q, nil
 }

@@ -102,7 +102,10 @@ table{border-collapse:collapse} td,th{border:1px solid #ccc;padding:.25rem .5rem
 <label for="file-{{.Kind}}">File</label><input type="file" name="file" id="file-{{.Kind}}" accept="{{.Accept}}" required>
 <button type="submit">{{.Label}}</button>
 </form>
-{{end}}{{end}}
+{{end}}{{else if .UploadFrom}}
+<h2>Registrazione</h2>
+<p id="upload-later">La registrazione si potrà caricare dall'inizio della videoconferenza, il {{.UploadFrom}}.</p>
+{{end}}
 <h2>Nuova comunicazione</h2>
 <form method="post" action="/gestore/richieste/{{.Detail.Request.ID}}/messaggio" id="message">
 <input type="hidden" name="t" value="{{.Token}}"><input type="hidden" name="csrf" value="{{.CSRF}}">

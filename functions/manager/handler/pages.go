@@ -39,6 +39,9 @@ type pageData struct {
 	// straight to the bucket; MaxLabel is the cap as people read it.
 	Uploads  []uploadForm
 	MaxLabel string
+	// UploadFrom is when the upload opens (the meeting's start, as people
+	// read it), for a request that waits for a meeting not yet begun.
+	UploadFrom string
 	// FormOrigin is the bucket's origin, allowed as a form action.
 	FormOrigin string
 }
@@ -252,7 +255,11 @@ func (h handler) show(w http.ResponseWriter, r *http.Request, id, tok string, st
 		}
 	}
 	if h.rec != nil && detail.Request.ExpectsRecording() {
-		h.uploadForms(r, id, tok, &d)
+		if start := detail.Request.Start; h.clock.Now().Before(start) {
+			d.UploadFrom = domain.FormatRome(start)
+		} else {
+			h.uploadForms(r, id, tok, &d)
+		}
 	}
 	h.render(w, status, d)
 }
@@ -267,7 +274,7 @@ func (h handler) uploadForms(r *http.Request, id, tok string, d *pageData) {
 	back := scheme + "://" + r.Host + "/gestore/richieste/" + url.PathEscape(id) + "?t=" + url.QueryEscape(tok) + "&esito=registrazione"
 	who := app.LinkPrincipal(id)
 	for _, k := range uploadKinds {
-		f, err := h.rec.Upload(r.Context(), who, id, k.types[0], back)
+		f, err := h.rec.UploadOfKind(r.Context(), who, id, k.types[0], back)
 		if err != nil {
 			h.logger.ErrorContext(r.Context(), "recording upload form", "error", err.Error())
 			d.Uploads = nil
