@@ -366,4 +366,3 @@ func QueryError(param, detail string) error {
 	return &domain.Error{Kind: domain.KindInvalid, Code: codeMalformed, Detail: detail,
 		Fields: []domain.FieldError{{Field: param, Code: "invalid", Detail: detail}}}
 }
-
