@@ -6,11 +6,14 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"suapcds/shared/api"
 	"suapcds/shared/clock"
@@ -406,6 +409,20 @@ func fuzzDecoder[T any](f *testing.F, seeds ...string) {
 			}
 			return
 		}
+		// Strict input: what is accepted is UTF-8 and spells only the
+		// type's own keys, exactly.
+		if !utf8.Valid(data) {
+			t.Fatalf("%q is not UTF-8, and was accepted", data)
+		}
+		var top map[string]json.RawMessage
+		if err := json.Unmarshal(data, &top); err != nil {
+			t.Fatalf("%q accepted, not an object: %v", data, err)
+		}
+		for k := range top {
+			if !slices.Contains(jsonNames(reflect.TypeFor[T]()), k) {
+				t.Fatalf("%q accepted with the key %q, not one of %v", data, k, jsonNames(reflect.TypeFor[T]()))
+			}
+		}
 		enc, err := json.Marshal(v)
 		if err != nil {
 			t.Fatalf("%q decoded to %+v, which does not encode: %v", data, v, err)
@@ -419,6 +436,16 @@ func fuzzDecoder[T any](f *testing.F, seeds ...string) {
 			t.Fatalf("unstable round trip of %q: %s then %s (%v)", data, enc, enc2, err)
 		}
 	})
+}
+
+// jsonNames are the JSON names of t's fields.
+func jsonNames(t reflect.Type) []string {
+	var names []string
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		names = append(names, name)
+	}
+	return names
 }
 
 func FuzzDecodePraticaBody(f *testing.F) {
