@@ -58,7 +58,8 @@ func Decode(w http.ResponseWriter, r *http.Request, v any) error {
 // duplicate member name, one value), then into v with exact-case member
 // names and unknown members refused. Then every field of v's struct types
 // without "omitempty" in its json tag is required: absent or null, it is a
-// 422 naming it. Dates (workdays.Date) must lie in the DateWindow.
+// 422 naming it. Dates (workdays.Date) must lie in the window
+// workdays.MinDate … workdays.MaxDate (422 date_out_of_range).
 func DecodeJSON(body io.Reader, v any) error {
 	raw, err := io.ReadAll(body)
 	if err != nil {
