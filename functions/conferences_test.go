@@ -27,13 +27,7 @@ var directory = []struct{ id, name, pec, email string }{
 func (e *env) bodies() {
 	e.t.Helper()
 	for _, b := range directory {
-		body := map[string]any{"name": b.name}
-		if b.pec != "" {
-			body["pec"] = b.pec
-		}
-		if b.email != "" {
-			body["email"] = b.email
-		}
+		body := map[string]any{"name": b.name, "pec": b.pec, "email": b.email}
 		if res := e.api.Do("PUT", "/bodies/"+b.id, &admin, body); res.Status != http.StatusCreated {
 			e.t.Fatalf("put body %s: %d %s", b.id, res.Status, res.Body)
 		}
@@ -99,13 +93,13 @@ func TestBodiesDirectory(t *testing.T) {
 	e := newEnv(t)
 	e.bodies()
 	before := e.backend.commits.Load()
-	e.refused(e.api.Do("PUT", "/bodies/procura", &suapAfrico, map[string]any{"name": "Procura", "pec": "procura@pec.it"}), before, 403, "admin_only")
-	e.refused(e.api.Do("PUT", "/bodies/procura", &manager, map[string]any{"name": "Procura", "pec": "procura@pec.it"}), before, 403, "admin_only")
-	e.refused(e.api.Do("PUT", "/bodies/procura", &admin, map[string]any{"name": "Procura"}), before, 422, "invalid_input")
-	e.refused(e.api.Do("PUT", "/bodies/procura", &admin, map[string]any{"name": "Procura", "pec": "Procura <p@pec.it>"}), before, 422, "invalid_input")
+	e.refused(e.api.Do("PUT", "/bodies/procura", &suapAfrico, map[string]any{"name": "Procura", "pec": "procura@pec.it", "email": ""}), before, 403, "admin_only")
+	e.refused(e.api.Do("PUT", "/bodies/procura", &manager, map[string]any{"name": "Procura", "pec": "procura@pec.it", "email": ""}), before, 403, "admin_only")
+	e.refused(e.api.Do("PUT", "/bodies/procura", &admin, map[string]any{"name": "Procura", "pec": "", "email": ""}), before, 422, "invalid_input")
+	e.refused(e.api.Do("PUT", "/bodies/procura", &admin, map[string]any{"name": "Procura", "pec": "Procura <p@pec.it>", "email": ""}), before, 422, "invalid_input")
 	e.refused(e.api.Do("GET", "/bodies", &manager, nil), before, 403, "forbidden")
 
-	res := e.api.Do("PUT", "/bodies/asp-rc", &admin, map[string]any{"name": "ASP di Reggio Calabria", "email": "protocollo@asp.rc.it"})
+	res := e.api.Do("PUT", "/bodies/asp-rc", &admin, map[string]any{"name": "ASP di Reggio Calabria", "pec": "", "email": "protocollo@asp.rc.it"})
 	if res.Status != http.StatusOK {
 		t.Fatalf("update: %d %s", res.Status, res.Body)
 	}

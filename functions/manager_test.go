@@ -150,7 +150,7 @@ func TestManagerAnswers(t *testing.T) {
 	e.refused(e.api.Do("POST", "/booking-requests/"+id+"/accept", &suapAfrico, accept("sala-1")), before, 403, "manager_only")
 	e.refused(e.raw("POST", "/booking-requests/"+id+"/accept", manager, map[string]any{"roomId": "sala-1", "code": "", "password": "x", "link": "ftp://x"}), before, 422, "invalid_input")
 	e.refused(e.api.Do("POST", "/booking-requests/"+id+"/accept", &manager, accept("sala-9")), before, 422, "unknown_room")
-	e.refused(e.api.Do("PUT", "/rooms/sala-4", &manager, map[string]any{"name": "x", "active": true}), before, 403, "admin_only")
+	e.refused(e.api.Do("PUT", "/rooms/sala-4", &manager, map[string]any{"name": "x", "defaultLink": "", "active": true}), before, 403, "admin_only")
 
 	if res := e.api.Do("POST", "/booking-requests/"+id+"/take", &manager, nil); res.Status != 200 {
 		t.Fatalf("take: %d %s", res.Status, res.Body)

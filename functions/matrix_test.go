@@ -112,7 +112,7 @@ var endpoints = []endpoint{
 		return do(e, "GET", "/bodies", who, nil)
 	}},
 	{"PUT body", true, func(e *env, _ fixture, who *domain.Principal) (int, []byte) {
-		return do(e, "PUT", "/bodies/vvf-rc", who, map[string]any{"name": "Vigili del Fuoco - Comando di Reggio Calabria", "pec": "com.rc@cert.vigilfuoco.it"})
+		return do(e, "PUT", "/bodies/vvf-rc", who, map[string]any{"name": "Vigili del Fuoco - Comando di Reggio Calabria", "pec": "com.rc@cert.vigilfuoco.it", "email": ""})
 	}},
 	{"POST conference", true, func(e *env, f fixture, who *domain.Principal) (int, []byte) {
 		return do(e, "POST", "/pratiche/"+f.pratica+"/conferences", who, map[string]any{"type": "decisoria_semplificata", "startDate": "2026-03-09"})

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"path/filepath"
 	"strconv"
 	"sync/atomic"
 	"testing"
@@ -27,6 +28,7 @@ import (
 	"suapcds/shared/signedlink"
 	"suapcds/shared/store"
 	"suapcds/shared/store/dynamo/dynamotest"
+	"suapcds/shared/store/embedded"
 	"suapcds/shared/workdays"
 )
 
@@ -70,6 +72,9 @@ type env struct {
 	// s3 and bucket are the conferences' files (MinIO).
 	s3     *s3.Client
 	bucket string
+	// functions are the handlers handler routes to, each as its Lambda
+	// serves every request API Gateway sends it.
+	functions []http.Handler
 }
 
 // use points the env at subtest t: failures are reported on it.
@@ -83,7 +88,27 @@ var monday = time.Date(2026, time.March, 9, 10, 0, 0, 0, clock.Rome)
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	b := &countingBackend{Backend: dynamotest.Backend(t)}
+	return newEnvOn(t, dynamotest.Backend(t))
+}
+
+// backends are the store's two backends, for the tests that must hold on
+// both: DynamoDB (Local) and the embedded store of the local run.
+var backends = map[string]func(t *testing.T) store.Backend{
+	"dynamodb": func(t *testing.T) store.Backend { return dynamotest.Backend(t) },
+	"embedded": func(t *testing.T) store.Backend {
+		b, err := embedded.Open(filepath.Join(t.TempDir(), "db"), embedded.Options{NoSync: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { b.Close() })
+		return b
+	},
+}
+
+// newEnvOn is newEnv on the given backend.
+func newEnvOn(t *testing.T, backend store.Backend) *env {
+	t.Helper()
+	b := &countingBackend{Backend: backend}
 	st, err := store.New(b, store.Options{CursorKey: []byte("functions-test-cursor-key")})
 	if err != nil {
 		t.Fatal(err)
@@ -111,7 +136,7 @@ func newEnv(t *testing.T) *env {
 		top.Handle(p, mg)
 	}
 	e := &env{t: t, ctx: context.Background(), clock: c, backend: b, store: st, handler: top, links: links, api: apitest.New(t, top),
-		s3: s3c, bucket: bucket}
+		s3: s3c, bucket: bucket, functions: []http.Handler{cd, bk, mg}}
 	for _, o := range []domain.Office{
 		{ID: "suap-africo", Name: "Suap Comune Africo", BasinID: "bacino-locride", Email: "suap@comune.africo.rc.it", PEC: "suap.africo@pec.it"},
 		{ID: "suap-bianco", Name: "Suap Comune Bianco", BasinID: "bacino-locride", Email: "suap@comune.bianco.rc.it",

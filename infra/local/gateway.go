@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -67,7 +68,12 @@ func newGateway(t *samTemplate, handlers map[string]http.Handler, auth *authorit
 	return g
 }
 
-func splitPath(p string) []string { return strings.Split(strings.Trim(p, "/"), "/") }
+// splitPath cuts a path into its segments: "//a" and "/a//b" keep their
+// empty segment (no route has one); one trailing slash is ignored, as API
+// Gateway does ("/console/" is GET /console).
+func splitPath(p string) []string {
+	return strings.Split(strings.TrimSuffix(strings.TrimPrefix(p, "/"), "/"), "/")
+}
 
 // match finds the route for method and path as API Gateway does: the most
 // specific one wins (a literal segment over a {param}, a {param} over a
@@ -156,11 +162,59 @@ func compareScores(a, b []int) int {
 	return len(a) - len(b)
 }
 
+// allowed lists, sorted, the methods of the routes that match escapedPath
+// (other than $default): a path the API has, asked with another method.
+func (g *gateway) allowed(escapedPath string) []string {
+	segs := splitPath(escapedPath)
+	var methods []string
+	for _, r := range g.routes {
+		if r.Path == "$default" || slices.Contains(methods, r.Method) {
+			continue
+		}
+		if _, _, ok := matchSegments(r.segs, segs); ok {
+			methods = append(methods, r.Method)
+		}
+	}
+	slices.Sort(methods)
+	return methods
+}
+
 var (
-	errNoRoute  = &domain.Error{Kind: domain.KindNotFound, Code: "route_not_found", Detail: "Risorsa inesistente."}
+	errNoMethod = &domain.Error{Kind: domain.KindInvalid, Code: "method_not_allowed", Detail: "Metodo non consentito per questa risorsa."}
 	errNotWired = &domain.Error{Code: "function_not_wired",
 		Detail: "La funzione che serve questa risorsa non è ancora collegata all'esecuzione locale (infra/local/registry.go)."}
 )
+
+// rootHandler serves the local pages under /_local/, the in-process S3 under
+// s3Path and everything else through the gateway, as is: no ServeMux, whose
+// path cleaning would redirect (307) a path with ".", ".." or "//" segments
+// where API Gateway answers the path as sent (most often 404).
+func rootHandler(pages, objects, gw http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := r.URL.Path
+		switch {
+		case !cleanPath(p):
+			gw.ServeHTTP(w, r)
+		case strings.HasPrefix(p, "/_local/"):
+			pages.ServeHTTP(w, r)
+		case strings.HasPrefix(p, s3Path+"/"):
+			objects.ServeHTTP(w, r)
+		default:
+			gw.ServeHTTP(w, r)
+		}
+	})
+}
+
+// cleanPath tells whether p has no empty, "." or ".." segment (a trailing
+// slash aside).
+func cleanPath(p string) bool {
+	for seg := range strings.SplitSeq(strings.TrimSuffix(strings.TrimPrefix(p, "/"), "/"), "/") {
+		if seg == "" || seg == "." || seg == ".." {
+			return p == "/"
+		}
+	}
+	return strings.HasPrefix(p, "/")
+}
 
 // ServeHTTP is the HTTP API.
 func (g *gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -169,8 +223,19 @@ func (g *gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Apigw-Requestid", reqID)
 	rt, params := g.match(r.Method, r.URL.EscapedPath())
 	if rt == nil {
-		httpapi.WriteProblem(w, r, http.StatusNotFound, errNoRoute)
-		g.logger.Info("request", "requestId", reqID, "method", r.Method, "path", r.URL.Path, "status", http.StatusNotFound)
+		// A path the API has, with another method: 405 with Allow, as the
+		// functions answer and the OpenAPI document says (deployed, API
+		// Gateway answers 404 {"message":"Not Found"} itself). Any other
+		// path: API Gateway's own 404, before any authorization.
+		status := http.StatusNotFound
+		if allow := g.allowed(r.URL.EscapedPath()); len(allow) > 0 {
+			status = http.StatusMethodNotAllowed
+			w.Header().Set("Allow", strings.Join(allow, ", "))
+			httpapi.WriteProblem(w, r, status, errNoMethod)
+		} else {
+			writeGatewayJSON(w, status, "Not Found")
+		}
+		g.logger.Info("request", "requestId", reqID, "method", r.Method, "path", r.URL.Path, "status", status)
 		return
 	}
 	logAttrs := []any{"requestId", reqID, "routeKey", rt.Key(), "path", r.URL.Path, "function", rt.Function}

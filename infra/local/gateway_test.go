@@ -141,6 +141,15 @@ Resources:
 
 func echoGateway(t *testing.T) (*httptest.Server, *authority) {
 	t.Helper()
+	g, auth := echoGatewayHandler(t)
+	srv := httptest.NewServer(g)
+	t.Cleanup(srv.Close)
+	return srv, auth
+}
+
+// echoGatewayHandler is the gateway of echoTemplate, echo wired.
+func echoGatewayHandler(t *testing.T) (*gateway, *authority) {
+	t.Helper()
 	dir := newDataDir(t)
 	path := filepath.Join(dir, "template.yaml")
 	if err := os.WriteFile(path, []byte(echoTemplate), 0o600); err != nil {
@@ -158,10 +167,7 @@ func echoGateway(t *testing.T) (*httptest.Server, *authority) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g := newGateway(tpl, map[string]http.Handler{"EchoFunction": echo(t)}, auth, slog.New(slog.DiscardHandler))
-	srv := httptest.NewServer(g)
-	t.Cleanup(srv.Close)
-	return srv, auth
+	return newGateway(tpl, map[string]http.Handler{"EchoFunction": echo(t)}, auth, slog.New(slog.DiscardHandler)), auth
 }
 
 // TestGatewayEvents: the function gets the event API Gateway would send
@@ -237,18 +243,55 @@ func TestGatewayEvents(t *testing.T) {
 	if res, v := do("GET", "/open", "", nil, ""); res.StatusCode != 200 || v["claims"] != nil {
 		t.Errorf("open route: %d %v", res.StatusCode, v)
 	}
-	// Unknown routes are a 404 problem, before any authorization.
+	// Unknown paths are API Gateway's own 404, before any authorization.
 	res, v = do("GET", "/nothing", "", nil, "")
-	if res.StatusCode != 404 || v["code"] != "route_not_found" || v["title"] != "Non trovato" || v["detail"] != "Risorsa inesistente." ||
-		res.Header.Get("Content-Type") != "application/problem+json" {
+	if res.StatusCode != 404 || v["message"] != "Not Found" || len(v) != 1 || res.Header.Get("Content-Type") != "application/json" {
 		t.Errorf("unknown route: %d %v", res.StatusCode, v)
 	}
-	if res, _ := do("DELETE", "/things/1", "", nil, tok); res.StatusCode != 404 {
-		t.Errorf("unknown method: %d", res.StatusCode)
+	// A path of the API with another method: 405 with Allow, as the
+	// functions answer (#14), before any authorization.
+	for path, allow := range map[string]string{"/things/1": "GET", "/things/1/files": "POST", "/things/special": "GET", "/lonely": "GET"} {
+		res, v := do("DELETE", path, "", nil, "")
+		if res.StatusCode != 405 || v["code"] != "method_not_allowed" || res.Header.Get("Allow") != allow ||
+			res.Header.Get("Content-Type") != "application/problem+json" {
+			t.Errorf("DELETE %s: %d %v Allow %q, want 405 Allow %q", path, res.StatusCode, v, res.Header.Get("Allow"), allow)
+		}
 	}
 	// A function of the template without a handler answers 501.
 	if res, v := do("GET", "/lonely", "", nil, tok); res.StatusCode != 501 || v["code"] != "function_not_wired" {
 		t.Errorf("unwired: %d %v", res.StatusCode, v)
+	}
+}
+
+// TestNoRedirects (#14 8b): paths with ".", ".." or "//" segments are
+// answered as sent, as API Gateway does, never redirected (ServeMux's path
+// cleaning answered 307): unmatched, API Gateway's 404; matched as
+// parameters, the function's own answer.
+func TestNoRedirects(t *testing.T) {
+	gw, _ := echoGatewayHandler(t)
+	pages := http.NewServeMux()
+	pages.HandleFunc("GET /_local/{$}", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(299) })
+	root := rootHandler(pages, http.NotFoundHandler(), gw)
+	get := func(path string) *httptest.ResponseRecorder {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.URL.Path, r.RequestURI = path, path // as sent, not cleaned
+		w := httptest.NewRecorder()
+		root.ServeHTTP(w, r)
+		return w
+	}
+	for _, path := range []string{"/things/../things/1", "//things/1", "/things//1", "/things/./1/..", "/_local/../things/1",
+		"/_local//", "/./nothing", "/things/1/files/..", s3Path + "/../things/1", "/things/1//"} {
+		w := get(path)
+		if w.Code != 404 || w.Header().Get("Location") != "" || strings.TrimSpace(w.Body.String()) != `{"message":"Not Found"}` {
+			t.Errorf("GET %s: %d %s (Location %q), want API Gateway's 404", path, w.Code, w.Body, w.Header().Get("Location"))
+		}
+	}
+	if w := get("/_local/"); w.Code != 299 {
+		t.Errorf("the local pages: %d", w.Code)
+	}
+	// A parameter that is "." or "..": the route matches, the function answers.
+	if w := get("/things/.."); w.Code != 401 {
+		t.Errorf("GET /things/..: %d %s, want the authorizer's 401", w.Code, w.Body)
 	}
 }
 

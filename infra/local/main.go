@@ -434,10 +434,7 @@ func start(ctx context.Context, c *cfg, out io.Writer, logger *slog.Logger) (_ *
 			// Everything not yet mailed, due or not: the far future bounds it.
 			return st.repo.DueOutbox(ctx, time.Now().AddDate(100, 0, 0), store.MaxPageSize)
 		}}
-	mux := http.NewServeMux()
-	mux.Handle("/_local/", pages.handler())
-	mux.Handle(s3Path+"/", objects.handler)
-	mux.Handle("/", newGateway(tpl, handlers, auth, logger.With("component", "gateway")))
+	mux := rootHandler(pages.handler(), objects.handler, newGateway(tpl, handlers, auth, logger.With("component", "gateway")))
 
 	r := &runner{BaseURL: base, Users: users, Template: tpl, MailDir: mailDir, Seeded: seeded, auth: auth, store: st, objects: objects, serveErr: make(chan error, 1),
 		srv: &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}}

@@ -7,11 +7,12 @@ import (
 )
 
 // DirectoryBody creates or changes an entry of the bodies directory
-// (PUT /bodies/{bodyId}); at least one of pec and email.
+// (PUT /bodies/{bodyId}); at least one of pec and email. PUT replaces: every
+// field is required ("" for none).
 type DirectoryBody struct {
 	Name  string `json:"name"`
-	PEC   string `json:"pec,omitempty"`
-	Email string `json:"email,omitempty"`
+	PEC   string `json:"pec"`
+	Email string `json:"email"`
 }
 
 // DirectoryBodyView is an entry of the bodies directory.

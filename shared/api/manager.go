@@ -15,10 +15,11 @@ type DeclineBody struct {
 	Message string `json:"message"`
 }
 
-// RoomBody configures a room (admin).
+// RoomBody configures a room (admin). PUT replaces: every field is required
+// ("" for no default link).
 type RoomBody struct {
 	Name        string `json:"name"`
-	DefaultLink string `json:"defaultLink,omitempty"`
+	DefaultLink string `json:"defaultLink"`
 	Active      bool   `json:"active"`
 }
 

@@ -240,6 +240,9 @@ func TestSchemasMirrorTheGoTypes(t *testing.T) {
 			if err := sameType(p, f.Type, names); err != nil {
 				t.Errorf("%s.%s: %v", name, tag, err)
 			}
+			if isRequestBody(name) && p.Value.Nullable {
+				t.Errorf("%s.%s: a request field is never nullable (null reads as absent)", name, tag)
+			}
 			if f.Type.Kind() == reflect.Pointer && p.Value.Nullable {
 				t.Errorf("%s.%s: pointers are omitempty (absent, never null): not nullable", name, tag)
 			}
@@ -255,6 +258,11 @@ func TestSchemasMirrorTheGoTypes(t *testing.T) {
 			t.Errorf("%s: required %v, want the fields without omitempty %v", name, b, a)
 		}
 	}
+}
+
+// isRequestBody tells the schemas of request bodies (and their parts).
+func isRequestBody(schema string) bool {
+	return strings.HasSuffix(schema, "Body") || schema == "BodyRef"
 }
 
 func sorted(s []string) []string {

@@ -1,6 +1,12 @@
 // Package api is the JSON contract of the HTTP API: request bodies, the views
 // returned, and their conversion from the domain. openapi.yaml beside it
 // documents the same shapes; tests validate every response against it.
+//
+// In a request body type, a field without "omitempty" in its json tag is
+// required: httpapi.DecodeJSON refuses a body that lacks it or sets it to
+// null (422 invalid_input, the field "required"), so a missing list or
+// boolean never reads as an empty one. PUT bodies are full representations:
+// every field is required.
 package api
 
 import (
@@ -39,8 +45,12 @@ func (i *Instant) UnmarshalJSON(b []byte) error {
 		return nil
 	}
 	t, err := time.Parse(time.RFC3339, s)
-	if y := t.In(clock.Rome).Year(); err != nil || y < 2000 || y > 2999 {
+	if err != nil {
 		return ErrInvalidDateTime
+	}
+	if !workdays.DateOf(t).InWindow() {
+		// The only timestamp a body carries is the meeting's start.
+		return domain.DateOutOfRange("start")
 	}
 	i.Time = t
 	return nil
@@ -74,7 +84,8 @@ func bodies(refs []BodyRef) []domain.BodyOffice {
 // Bodies converts body references to the domain's.
 func Bodies(refs []BodyRef) []domain.BodyOffice { return bodies(refs) }
 
-// PraticaBody registers or updates a pratica (PUT /pratiche/{id}).
+// PraticaBody registers or updates a pratica (PUT /pratiche/{id}): a full
+// representation, every field required (bodies [] for none).
 type PraticaBody struct {
 	Number        string    `json:"number"`
 	OfficeID      string    `json:"officeId"`

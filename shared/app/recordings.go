@@ -170,12 +170,13 @@ func (rc *Recordings) Download(ctx context.Context, who domain.Principal, id str
 	return url, now.Add(DownloadTTL), nil
 }
 
-// downloadName is the file name a download is saved as.
+// downloadName is the file name a download is saved as: the pratica's
+// number made file-safe (no slash, backslash, quote or control character).
 func downloadName(r *domain.Request) string {
 	ext := map[string]string{"video/mp4": ".mp4", "video/webm": ".webm", "video/quicktime": ".mov",
 		"video/x-matroska": ".mkv", "audio/mpeg": ".mp3", "audio/mp4": ".m4a", "audio/ogg": ".ogg",
 		"audio/wav": ".wav", "audio/x-wav": ".wav", "audio/webm": ".weba"}[r.RecordingFile.ContentType]
-	return "registrazione-pratica-" + r.PraticaNumber + "-" + r.Start.Format("20060102") + ext
+	return "registrazione-pratica-" + domain.FileSafe(r.PraticaNumber) + "-" + r.Start.Format("20060102") + ext
 }
 
 // Outcome is what became of an object that landed in the bucket.

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"suapcds/shared/clock"
+	"suapcds/shared/domain"
 )
 
 // MimeType is the media type of the documents built here.
@@ -63,13 +64,7 @@ func (m Model) Title() string {
 
 // FileName is the name the document is downloaded as.
 func (m Model) FileName(praticaNumber string) string {
-	safe := strings.Map(func(r rune) rune {
-		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' {
-			return r
-		}
-		return '_'
-	}, praticaNumber)
-	return string(m) + "-pratica-" + safe + ".odt"
+	return string(m) + "-pratica-" + domain.FileSafe(praticaNumber) + ".odt"
 }
 
 // Meeting is the videoconference's data, when there is one.

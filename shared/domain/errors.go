@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"suapcds/shared/workdays"
 )
 
 // Kind classifies an Error so that adapters can map it once (HTTP status,
@@ -104,4 +106,13 @@ func AsError(err error) (*Error, bool) {
 	var e *Error
 	ok := errors.As(err, &e)
 	return e, ok
+}
+
+// DateOutOfRange is a date (or date and time), in the named field or query
+// parameter, outside the window workdays.MinDate … workdays.MaxDate.
+func DateOutOfRange(field string) *Error {
+	detail := fmt.Sprintf("Il campo «%s» deve indicare una data compresa tra il %s e il %s.", field,
+		workdays.MinDate.Italian(), workdays.MaxDate.Italian())
+	return &Error{Kind: KindInvalid, Code: "date_out_of_range", Detail: detail,
+		Fields: []FieldError{{Field: field, Code: "date_out_of_range", Detail: detail}}}
 }

@@ -149,6 +149,11 @@ func NormalizeNoCDSReason(reason string) (string, error) {
 		return "", &Error{Kind: KindInvalid, Code: "invalid_input", Detail: "Il motivo contiene caratteri non validi.",
 			Fields: []FieldError{{Field: "reason", Code: "invalid_encoding", Detail: "Il motivo contiene caratteri non validi."}}}
 	}
+	r = strings.ReplaceAll(r, "\r\n", "\n")
+	var fe fieldErrors
+	if checkChars(&fe, "reason", "motivo mancata convocazione CDS", r, true); len(fe) > 0 {
+		return "", fe.err()
+	}
 	if n := utf8.RuneCountInString(r); n > MaxNoCDSReasonLen {
 		d := fmt.Sprintf("Il motivo della mancata convocazione della CDS può contenere al massimo %d caratteri (inseriti: %d).", MaxNoCDSReasonLen, n)
 		return "", &Error{Kind: KindInvalid, Code: "invalid_input", Detail: d,

@@ -3,6 +3,7 @@ package domain
 import (
 	"fmt"
 	"mime"
+	"slices"
 	"strings"
 	"time"
 )
@@ -126,18 +127,24 @@ func SizeLabel(n int64) string {
 // MaxContentTypeLen bounds a declared recording content type.
 const MaxContentTypeLen = 100
 
+// RecordingTypes are the content types a recording may be declared with:
+// concrete audio and video types, no wildcard, no parameter.
+var RecordingTypes = []string{
+	"video/mp4", "video/webm", "video/quicktime", "video/x-matroska",
+	"audio/mpeg", "audio/mp4", "audio/ogg", "audio/wav", "audio/x-wav", "audio/webm",
+}
+
 // CheckRecordingType validates the content type declared for an upload:
-// a well-formed video/* or audio/* media type, returned without parameters.
+// exactly one of RecordingTypes (letter case aside), without parameters.
 func CheckRecordingType(contentType string) (string, error) {
 	var fe fieldErrors
-	ct := strings.TrimSpace(contentType)
+	ct := strings.ToLower(strings.TrimSpace(contentType))
 	switch {
 	case ct == "":
 		fe.add("contentType", "required", "Il campo «tipo di file» è obbligatorio.")
-	case len(ct) > MaxContentTypeLen || RecordingKind(ct) == "":
-		fe.add("contentType", "unsupported_type", "La registrazione deve essere un file audio o video (tipo audio/… o video/…).")
-	default:
-		ct, _, _ = mime.ParseMediaType(ct)
+	case !slices.Contains(RecordingTypes, ct):
+		fe.add("contentType", "unsupported_type", "La registrazione deve essere un file audio o video di uno dei tipi ammessi ("+
+			strings.Join(RecordingTypes, ", ")+"), senza caratteri jolly né parametri.")
 	}
 	return ct, fe.err()
 }

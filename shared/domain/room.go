@@ -2,6 +2,7 @@ package domain
 
 import (
 	"net/url"
+	"strings"
 	"time"
 )
 
@@ -46,8 +47,13 @@ func checkLink(fe *fieldErrors, field, label, value string, required bool) strin
 		return v
 	}
 	u, err := url.Parse(v)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+	switch {
+	case err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "":
 		fe.add(field, "invalid_link", "Il campo «"+label+"» deve essere un indirizzo web completo (https://…).")
+	case u.User != nil || strings.Contains(u.Host, "@"):
+		// A user name or password in a link is a credential sent to everyone,
+		// or a way to make a link read as another host's.
+		fe.add(field, "invalid_link", "Il campo «"+label+"» non può contenere nome utente o password (https://utente:password@…).")
 	}
 	return v
 }

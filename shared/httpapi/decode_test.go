@@ -6,11 +6,14 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"suapcds/shared/api"
 	"suapcds/shared/clock"
@@ -103,6 +106,9 @@ func newRequest() any    { return new(api.NewRequestBody) }
 func pratica() any       { return new(api.PraticaBody) }
 func verifications() any { return new(api.VerificationsBody) }
 func cdsCheck() any      { return new(api.CDSCheckBody) }
+func room() any          { return new(api.RoomBody) }
+func conference() any    { return new(api.NewConferenceBody) }
+func closure() any       { return new(api.CloseConferenceBody) }
 
 func wantStart(want time.Time) func(t *testing.T, v any) {
 	return func(t *testing.T, v any) {
@@ -177,7 +183,7 @@ func decodeCases() []decodeCase {
 		{name: "wrong type bool", contentType: ctJSON, target: newRequest, body: `{"recording":"sì"}`, wantCode: malformed, wantStatus: 400,
 			wantField: "recording", wantFieldCode: "invalid_type"},
 		{name: "wrong type nested", contentType: ctJSON, target: pratica, body: `{"bodies":[{"bodyId":1}]}`, wantCode: malformed, wantStatus: 400,
-			wantField: "bodies.bodyId", wantFieldCode: "invalid_type", detailHas: "«bodies.bodyId»"},
+			wantField: "bodies[0].bodyId", wantFieldCode: "invalid_type", detailHas: "«bodies[0].bodyId»"},
 		{name: "wrong type array", contentType: ctJSON, target: cdsCheck, body: `{"bodies":{"bodyId":"a"}}`, wantCode: malformed, wantStatus: 400,
 			wantField: "bodies", wantFieldCode: "invalid_type"},
 
@@ -189,23 +195,95 @@ func decodeCases() []decodeCase {
 		{name: "unparsable content type", contentType: "application/json; charset", body: `{"subject":"a"}`, wantCode: unsupMedia, wantStatus: 415},
 		{name: "json suffix alone", contentType: "application/jsonx", body: `{"subject":"a"}`, wantCode: unsupMedia, wantStatus: 415},
 
-		{name: "start null", contentType: ctJSON, target: newRequest, body: `{"start":null}`, check: wantStart(time.Time{})},
-		{name: "start absent", contentType: ctJSON, target: newRequest, body: `{"subject":"a"}`, check: wantStart(time.Time{})},
 		{name: "start with offset", contentType: ctJSON, target: newRequest, body: `{"start":"2026-03-11T10:00:00+01:00","durationMinutes":60,"subject":"CDS"}`,
 			check: wantStart(time.Date(2026, 3, 11, 10, 0, 0, 0, clock.Rome))},
-		{name: "start UTC", contentType: ctJSON, target: newRequest, body: `{"start":"2026-03-11T09:00:00Z"}`,
+		{name: "start UTC", contentType: ctJSON, target: newRequest, body: `{"start":"2026-03-11T09:00:00Z","durationMinutes":60,"subject":"CDS"}`,
 			check: wantStart(time.Date(2026, 3, 11, 10, 0, 0, 0, clock.Rome))},
-		{name: "start summer offset", contentType: ctJSON, target: newRequest, body: `{"start":"2026-07-01T10:00:00+02:00"}`,
+		{name: "start summer offset", contentType: ctJSON, target: newRequest, body: `{"start":"2026-07-01T10:00:00+02:00","durationMinutes":60,"subject":"CDS"}`,
 			check: wantStart(time.Date(2026, 7, 1, 10, 0, 0, 0, clock.Rome))},
 	}
 	for _, s := range []string{
 		`"2026-03-11"`, `"11-03-2026 10:00"`, `"2026-03-11T10:00:00"`, `12345`,
 		`"2026-03-11 10:00:00+01:00"`, `"2026-03-11T10:00:00+0100"`, `"2026-02-30T10:00:00+01:00"`,
-		`"2026-03-11T25:00:00+01:00"`, `"1999-12-31T10:00:00+01:00"`, `"3000-01-01T10:00:00+01:00"`,
-		`true`, `{}`, `["2026-03-11T10:00:00+01:00"]`,
+		`"2026-03-11T25:00:00+01:00"`, `true`, `{}`, `["2026-03-11T10:00:00+01:00"]`,
 	} {
 		cases = append(cases, decodeCase{name: "start " + s, contentType: ctJSON, target: newRequest,
 			body: `{"start":` + s + `,"durationMinutes":60,"subject":"CDS"}`, wantCode: badDate, wantStatus: 422, detailHas: "RFC 3339"})
+	}
+	// Strict input (#14): UTF-8 only, exact keys, no duplicates, required
+	// fields present, dates in the window.
+	cases = append(cases, []decodeCase{
+		{name: "invalid UTF-8 in a value", contentType: ctJSON, body: "{\"subject\":\"a\xff\xfeb\"}", wantCode: "invalid_encoding", wantStatus: 400,
+			wantField: "subject", wantFieldCode: "invalid_encoding", detailHas: "UTF-8"},
+		{name: "invalid UTF-8 in a nested value", contentType: ctJSON, target: cdsCheck, body: "{\"bodies\":[{\"bodyId\":\"a\",\"officeId\":\"b\",\"name\":\"\xc3\"}]}",
+			wantCode: "invalid_encoding", wantStatus: 400, wantField: "bodies[0].name", wantFieldCode: "invalid_encoding"},
+		{name: "invalid UTF-8 in a key", contentType: ctJSON, body: "{\"sub\xffject\":\"a\"}", wantCode: "invalid_encoding", wantStatus: 400, detailHas: "UTF-8"},
+		{name: "invalid UTF-8 between values", contentType: ctJSON, body: "{\"subject\":\"a\"}\xff", wantCode: "invalid_encoding", wantStatus: 400},
+		{name: "lone high surrogate", contentType: ctJSON, body: `{"subject":"a\ud800b"}`, wantCode: "invalid_encoding", wantStatus: 400,
+			wantField: "subject", wantFieldCode: "invalid_encoding"},
+		{name: "lone low surrogate", contentType: ctJSON, body: `{"subject":"a\udc00"}`, wantCode: "invalid_encoding", wantStatus: 400},
+		{name: "reversed surrogates", contentType: ctJSON, body: `{"subject":"\ude00\ud83d"}`, wantCode: "invalid_encoding", wantStatus: 400},
+		{name: "surrogate pair", contentType: ctJSON, body: `{"subject":"a\ud83d\ude00"}`, check: func(t *testing.T, v any) {
+			if got := v.(*api.MessageBody).Subject; got != "a😀" {
+				t.Fatalf("subject = %q", got)
+			}
+		}},
+		{name: "upper case keys", contentType: ctJSON, target: newRequest,
+			body: `{"START":"2026-03-11T10:00:00+01:00","DURATIONMINUTES":60,"SUBJECT":"CDS"}`, wantCode: malformed, wantStatus: 400,
+			wantField: "START", wantFieldCode: "unknown_field", detailHas: "«START»"},
+		{name: "case variant of a key", contentType: ctJSON, body: `{"subject":"a","Subject":"b"}`, wantCode: malformed, wantStatus: 400,
+			wantField: "Subject", wantFieldCode: "unknown_field"},
+		{name: "duplicate key", contentType: ctJSON, body: `{"subject":"a","subject":"b"}`, wantCode: "duplicate_field", wantStatus: 400,
+			wantField: "subject", wantFieldCode: "duplicate_field", detailHas: "«subject»"},
+		{name: "duplicate key, escaped", contentType: ctJSON, body: `{"subject":"a","\u0073ubject":"b"}`, wantCode: "duplicate_field", wantStatus: 400,
+			wantField: "subject", wantFieldCode: "duplicate_field"},
+		{name: "duplicate nested key", contentType: ctJSON, target: cdsCheck, body: `{"bodies":[{"bodyId":"a","officeId":"b","officeId":"c"}]}`,
+			wantCode: "duplicate_field", wantStatus: 400, wantField: "bodies[0].officeId", wantFieldCode: "duplicate_field", detailHas: "«officeId»"},
+		{name: "duplicate unknown key", contentType: ctJSON, body: `{"subject":"a","x":1,"x":2}`, wantCode: "duplicate_field", wantStatus: 400},
+
+		{name: "pratica without bodies", contentType: ctJSON, target: pratica,
+			body: `{"number":"SUAP/2026/1","officeId":"suap-cs","procedureType":"ORDINARIO"}`, wantCode: "invalid_input", wantStatus: 422,
+			wantField: "bodies", wantFieldCode: "required", detailHas: "«bodies»"},
+		{name: "pratica with null bodies", contentType: ctJSON, target: pratica,
+			body: `{"number":"SUAP/2026/1","officeId":"suap-cs","procedureType":"ORDINARIO","bodies":null}`, wantCode: "invalid_input", wantStatus: 422,
+			wantField: "bodies", wantFieldCode: "required"},
+		{name: "pratica with a body without officeId", contentType: ctJSON, target: pratica,
+			body: `{"number":"SUAP/2026/1","officeId":"suap-cs","procedureType":"ORDINARIO","bodies":[{"bodyId":"asp"}]}`, wantCode: "invalid_input", wantStatus: 422,
+			wantField: "bodies[0].officeId", wantFieldCode: "required"},
+		{name: "pratica with empty bodies", contentType: ctJSON, target: pratica,
+			body: `{"number":"SUAP/2026/1","officeId":"suap-cs","procedureType":"ORDINARIO","bodies":[]}`},
+		{name: "cds check without bodies", contentType: ctJSON, target: cdsCheck, body: `{}`, wantCode: "invalid_input", wantStatus: 422,
+			wantField: "bodies", wantFieldCode: "required"},
+		{name: "room without active", contentType: ctJSON, target: room, body: `{"name":"Sala 1","defaultLink":""}`, wantCode: "invalid_input", wantStatus: 422,
+			wantField: "active", wantFieldCode: "required"},
+		{name: "room without defaultLink", contentType: ctJSON, target: room, body: `{"name":"Sala 1","active":true}`, wantCode: "invalid_input", wantStatus: 422,
+			wantField: "defaultLink", wantFieldCode: "required"},
+		{name: "room with active false", contentType: ctJSON, target: room, body: `{"name":"Sala 1","defaultLink":"","active":false}`},
+		{name: "request with null subject", contentType: ctJSON, target: newRequest,
+			body: `{"start":"2026-03-11T10:00:00+01:00","durationMinutes":60,"subject":null}`, wantCode: "invalid_input", wantStatus: 422,
+			wantField: "subject", wantFieldCode: "required"},
+		{name: "message without optional body", contentType: ctJSON, body: `{"subject":"a","body":null}`},
+
+		{name: "conference date far ahead", contentType: ctJSON, target: conference,
+			body: `{"type":"preliminare","startDate":"9999-12-31"}`, wantCode: "date_out_of_range", wantStatus: 422,
+			wantField: "startDate", wantFieldCode: "date_out_of_range", detailHas: "31-12-2100"},
+		{name: "conference application date of year 0", contentType: ctJSON, target: conference,
+			body: `{"type":"preliminare","startDate":"2026-03-09","applicationDate":"0000-01-01"}`, wantCode: "date_out_of_range", wantStatus: 422,
+			wantField: "applicationDate", wantFieldCode: "date_out_of_range"},
+		{name: "conference dates at the window's edges", contentType: ctJSON, target: conference,
+			body: `{"type":"preliminare","startDate":"2100-12-31","applicationDate":"2000-01-01"}`},
+		{name: "closure date before 2000", contentType: ctJSON, target: closure,
+			body: `{"outcome":"positivo","endDate":"1999-12-31"}`, wantCode: "date_out_of_range", wantStatus: 422, wantField: "endDate", wantFieldCode: "date_out_of_range"},
+	}...)
+	// Dates and instants lie from 2000-01-01 to 2100-12-31 (in Rome).
+	for _, s := range []string{`"1999-12-31T22:59:59Z"`, `"2101-01-01T00:00:00+01:00"`, `"3000-01-01T10:00:00+01:00"`, `"0001-01-01T00:00:00Z"`} {
+		cases = append(cases, decodeCase{name: "start out of range " + s, contentType: ctJSON, target: newRequest,
+			body: `{"start":` + s + `,"durationMinutes":60,"subject":"CDS"}`, wantCode: "date_out_of_range", wantStatus: 422,
+			wantField: "start", wantFieldCode: "date_out_of_range", detailHas: "01-01-2000"})
+	}
+	for _, s := range []string{`"1999-12-31T23:00:00Z"`, `"2100-12-31T22:59:59Z"`} {
+		cases = append(cases, decodeCase{name: "start at the window's edge " + s, contentType: ctJSON, target: newRequest,
+			body: `{"start":` + s + `,"durationMinutes":60,"subject":"CDS"}`})
 	}
 	return cases
 }
@@ -289,15 +367,15 @@ func TestDecodeBodyTooLargeStatus(t *testing.T) {
 // malformed date (422 invalid_datetime, no field named), not the "required"
 // error an absent or null start gets from the domain.
 func TestDecodeEmptyStart(t *testing.T) {
-	// An empty start reads as an absent one, so the domain reports the
-	// required field ("data e ora" obbligatoria) against "start".
+	// An empty start reads as an absent one: the required field.
 	var b api.NewRequestBody
-	if err := httpapi.DecodeJSON(strings.NewReader(`{"start":""}`), &b); err != nil || !b.Start.IsZero() {
-		t.Fatalf("err = %v, start %v: want an absent start", err, b.Start)
+	de := checkDomainError(t, httpapi.DecodeJSON(strings.NewReader(`{"start":"","durationMinutes":60,"subject":"a"}`), &b))
+	if de.Code != "invalid_input" || len(de.Fields) != 1 || de.Fields[0].Field != "start" || de.Fields[0].Code != "required" {
+		t.Fatalf("err = %+v: want start required", de)
 	}
 	// A malformed one names the field for the form.
 	err := httpapi.DecodeJSON(strings.NewReader(`{"start":"domani"}`), &b)
-	de := checkDomainError(t, err)
+	de = checkDomainError(t, err)
 	if !errors.Is(err, api.ErrInvalidDateTime) || len(de.Fields) != 1 || de.Fields[0].Field != "start" {
 		t.Fatalf("err = %+v, want invalid_datetime on start", de)
 	}
@@ -325,11 +403,25 @@ func fuzzDecoder[T any](f *testing.F, seeds ...string) {
 		if err != nil {
 			de := checkDomainError(t, err)
 			switch de.Code {
-			case malformed, badDate, "invalid_date":
+			case malformed, badDate, "invalid_date", "invalid_input", "invalid_encoding", "duplicate_field", "date_out_of_range":
 			default:
 				t.Fatalf("unexpected code %q for %q", de.Code, data)
 			}
 			return
+		}
+		// Strict input: what is accepted is UTF-8 and spells only the
+		// type's own keys, exactly.
+		if !utf8.Valid(data) {
+			t.Fatalf("%q is not UTF-8, and was accepted", data)
+		}
+		var top map[string]json.RawMessage
+		if err := json.Unmarshal(data, &top); err != nil {
+			t.Fatalf("%q accepted, not an object: %v", data, err)
+		}
+		for k := range top {
+			if !slices.Contains(jsonNames(reflect.TypeFor[T]()), k) {
+				t.Fatalf("%q accepted with the key %q, not one of %v", data, k, jsonNames(reflect.TypeFor[T]()))
+			}
 		}
 		enc, err := json.Marshal(v)
 		if err != nil {
@@ -344,6 +436,16 @@ func fuzzDecoder[T any](f *testing.F, seeds ...string) {
 			t.Fatalf("unstable round trip of %q: %s then %s (%v)", data, enc, enc2, err)
 		}
 	})
+}
+
+// jsonNames are the JSON names of t's fields.
+func jsonNames(t reflect.Type) []string {
+	var names []string
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		names = append(names, name)
+	}
+	return names
 }
 
 func FuzzDecodePraticaBody(f *testing.F) {

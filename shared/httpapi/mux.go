@@ -3,6 +3,8 @@ package httpapi
 import (
 	"log/slog"
 	"net/http"
+	"slices"
+	"strings"
 
 	"suapcds/shared/domain"
 )
@@ -16,6 +18,10 @@ type HandlerFunc func(w http.ResponseWriter, r *http.Request, who domain.Princip
 type Mux struct {
 	mux *http.ServeMux
 	h   http.Handler
+	// head: a route was registered for HEAD itself. Otherwise the
+	// ServeMux's Allow, which adds HEAD to every GET, drops it: API Gateway
+	// routes only the template's methods.
+	head bool
 }
 
 // NewMux returns an empty Mux logging to logger.
@@ -27,6 +33,9 @@ func NewMux(logger *slog.Logger) *Mux {
 
 // Handle registers h for pattern (e.g. "GET /pratiche/{id}").
 func (m *Mux) Handle(pattern string, h HandlerFunc) {
+	if strings.HasPrefix(pattern, http.MethodHead+" ") {
+		m.head = true
+	}
 	m.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		who, _ := Principal(r.Context()) // Authenticate guarantees it
 		if err := h(w, r, who); err != nil {
@@ -51,7 +60,11 @@ func (m *Mux) serve(w http.ResponseWriter, r *http.Request) {
 	rec := &discard{header: http.Header{}, code: http.StatusOK}
 	h.ServeHTTP(rec, r)
 	if allow := rec.header.Get("Allow"); allow != "" {
-		w.Header().Set("Allow", allow)
+		methods := strings.Split(allow, ", ")
+		if !m.head {
+			methods = slices.DeleteFunc(methods, func(s string) bool { return s == http.MethodHead })
+		}
+		w.Header().Set("Allow", strings.Join(methods, ", "))
 	}
 	if rec.code == http.StatusMethodNotAllowed {
 		WriteProblem(w, r, http.StatusMethodNotAllowed, errNoMethod)

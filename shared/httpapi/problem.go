@@ -81,7 +81,7 @@ func statusOverride(e *domain.Error) (int, bool) {
 		return http.StatusUnsupportedMediaType, true
 	case ErrUnauthenticated.Code:
 		return http.StatusUnauthorized, true
-	case codeMalformed:
+	case codeMalformed, ErrInvalidEncoding.Code, ErrDuplicateField.Code:
 		return http.StatusBadRequest, true
 	}
 	return 0, false

@@ -129,3 +129,15 @@ func (d *Date) UnmarshalText(b []byte) error {
 	*d = v
 	return nil
 }
+
+// The window of dates the system accepts from people and programs: every
+// date of a request body or query lies from MinDate to MaxDate, both
+// included, so every date it computes (a deadline, a last day) still has
+// four digits.
+var (
+	MinDate = Date{Year: 2000, Month: time.January, Day: 1}
+	MaxDate = Date{Year: 2100, Month: time.December, Day: 31}
+)
+
+// InWindow tells whether d lies from MinDate to MaxDate.
+func (d Date) InWindow() bool { return !d.Before(MinDate) && !d.After(MaxDate) }

@@ -4,6 +4,7 @@
 package handler
 
 import (
+	"errors"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -77,7 +78,11 @@ func (h handler) praticaRequests(w http.ResponseWriter, r *http.Request, who dom
 
 func (h handler) lastDay(w http.ResponseWriter, r *http.Request, who domain.Principal) error {
 	var start api.Instant
-	if err := start.UnmarshalJSON([]byte(`"` + r.URL.Query().Get("start") + `"`)); err != nil || start.IsZero() {
+	err := start.UnmarshalJSON([]byte(`"` + r.URL.Query().Get("start") + `"`))
+	if errors.Is(err, domain.DateOutOfRange("start")) {
+		return err
+	}
+	if err != nil || start.IsZero() {
 		return httpapi.QueryError("start", "Il parametro «start» deve essere una data e ora RFC 3339 con fuso orario.")
 	}
 	day, email, err := h.svc.LastRequestDay(r.Context(), who, r.PathValue("praticaId"), start.Time)
@@ -147,12 +152,18 @@ func listQuery(r *http.Request) (store.ListQuery, error) {
 		if err != nil {
 			return q, httpapi.QueryError("from", "Il parametro «from» deve essere una data nel formato AAAA-MM-GG.")
 		}
+		if !d.InWindow() {
+			return q, domain.DateOutOfRange("from")
+		}
 		q.From = d.Time()
 	}
 	if to != "" {
 		d, err := workdays.ParseDate(to)
 		if err != nil {
 			return q, httpapi.QueryError("to", "Il parametro «to» deve essere una data nel formato AAAA-MM-GG.")
+		}
+		if !d.InWindow() {
+			return q, domain.DateOutOfRange("to")
 		}
 		q.To = d.AddDays(1).Time().Add(-time.Nanosecond) // the whole day, in Rome
 	}

@@ -15,6 +15,7 @@ import (
 	"suapcds/shared/domain"
 	"suapcds/shared/httpapi"
 	"suapcds/shared/store"
+	"suapcds/shared/workdays"
 )
 
 // listRequest is a GET of the list with the raw query q. Setting RawQuery
@@ -162,6 +163,39 @@ func TestListQuery(t *testing.T) {
 	}
 }
 
+// checkDateOutOfRange asserts the 422 date_out_of_range of a date parameter
+// outside the window, naming it, and returns the parameter.
+func checkDateOutOfRange(t testing.TB, err error) string {
+	t.Helper()
+	de, ok := domain.AsError(err)
+	if !ok || de.Code != "date_out_of_range" || len(de.Fields) != 1 || (de.Fields[0].Field != "from" && de.Fields[0].Field != "to") ||
+		!strings.Contains(de.Detail, "01-01-2000") || !strings.Contains(de.Detail, "31-12-2100") {
+		t.Fatalf("error %v, want date_out_of_range on from or to", err)
+	}
+	rec := httptest.NewRecorder()
+	httpapi.WriteError(rec, listRequest(""), err)
+	if rec.Code != http.StatusUnprocessableEntity {
+		t.Fatalf("WriteError: %d %s", rec.Code, rec.Body)
+	}
+	return de.Fields[0].Field
+}
+
+// TestListQueryDateWindow: from and to lie from 2000-01-01 to 2100-12-31.
+func TestListQueryDateWindow(t *testing.T) {
+	for q, field := range map[string]string{"from=1999-12-31": "from", "to=2101-01-01": "to", "from=0000-01-01": "from",
+		"to=9999-12-31": "to", "from=2026-03-01&to=9999-12-31": "to"} {
+		_, err := listQuery(listRequest(q))
+		if got := checkDateOutOfRange(t, err); got != field {
+			t.Errorf("%s: names %s, want %s", q, got, field)
+		}
+	}
+	for _, q := range []string{"from=2000-01-01&to=2100-12-31"} {
+		if _, err := listQuery(listRequest(q)); err != nil {
+			t.Errorf("%s: %v", q, err)
+		}
+	}
+}
+
 // TestListQueryToCoversRomeDay pins the end of the day: the last nanosecond
 // of the date in Europe/Rome, so that a request at 23:59 Rome time on the
 // "to" day is in, and one at 00:00 the next day is out.
@@ -203,9 +237,18 @@ func FuzzListQuery(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, raw string) {
 		q, err := listQuery(listRequest(raw))
+		if errors.Is(err, domain.DateOutOfRange("")) {
+			checkDateOutOfRange(t, err)
+			return
+		}
 		if err != nil {
 			checkQueryError(t, err)
 			return
+		}
+		for _, d := range []time.Time{q.From, q.To} {
+			if !d.IsZero() && !workdays.DateOf(d).InWindow() {
+				t.Fatalf("%q: date %v outside the window accepted", raw, d)
+			}
 		}
 		if q.Limit < 0 || q.Limit > 100 {
 			t.Fatalf("%q: limit %d", raw, q.Limit)
