@@ -38,7 +38,7 @@ func rome(y int, m time.Month, d, h, min int) time.Time {
 	return time.Date(y, m, d, h, min, 0, 0, clock.Rome)
 }
 
-// TestLeadTime runs the SPEC's examples through the HTTP handler.
+// TestLeadTime runs the rules' examples through the HTTP handler.
 func TestLeadTime(t *testing.T) {
 	cases := []struct {
 		name    string

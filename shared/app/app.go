@@ -36,7 +36,7 @@ type Service struct {
 }
 
 // New returns a Service. leadDays is the booking lead time in working days
-// (SPEC: 2); a value below 1 means the default.
+// (docs/rules.md: 2); a value below 1 means the default.
 func New(s Store, c clock.Clock, leadDays int) *Service {
 	if leadDays < 1 {
 		leadDays = workdays.DefaultLeadDays

@@ -177,7 +177,7 @@ func (s *Service) conference(ctx context.Context, praticaID, id string) (*domain
 	return c, err
 }
 
-// ConveneSession convenes a session of a conference (SPEC §4): the place is
+// ConveneSession convenes a session of a conference (docs/rules.md §4): the place is
 // pre-filled "Videoconferenza" when an accepted booking of the pratica covers
 // its time (whose code, password and link go into the convocation), the
 // pratica's CDS counts as convened (no reason needed any more for the

@@ -166,5 +166,5 @@ func (s *Service) HistoryExport(ctx context.Context, who domain.Principal, id st
 }
 
 // ShowReason tells whether who may read the reason for not convening a CDS:
-// SUAP-side operators only (SPEC §1).
+// SUAP-side operators only (docs/rules.md §1).
 func ShowReason(who domain.Principal) bool { return who.SUAPSide() }

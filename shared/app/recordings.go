@@ -14,7 +14,7 @@ import (
 	"suapcds/shared/domain"
 )
 
-// Recording links' lifetimes (SPEC §6: short-lived).
+// Recording links' lifetimes (docs/rules.md §6: short-lived).
 const (
 	UploadTTL   = 15 * time.Minute
 	DownloadTTL = 5 * time.Minute
@@ -79,7 +79,7 @@ type RecordingFiles interface {
 	Delete(ctx context.Context, key string) error
 }
 
-// Recordings runs the recording use cases (SPEC §6) on top of a Service.
+// Recordings runs the recording use cases (docs/rules.md §6) on top of a Service.
 type Recordings struct {
 	svc      *Service
 	files    RecordingFiles

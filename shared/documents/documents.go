@@ -1,5 +1,5 @@
 // Package documents builds the pre-filled documents (prestampati) of a
-// services conference (SPEC §4) as editable OpenDocument text files (.odt).
+// services conference (docs/rules.md §4) as editable OpenDocument text files (.odt).
 //
 // The files are written with the format's own zip and XML (archive/zip,
 // encoding/xml): no maintained, freely licensed Go library for .odt or .docx
@@ -29,7 +29,7 @@ const MimeType = "application/vnd.oasis.opendocument.text"
 // Model is one of the pre-filled documents.
 type Model string
 
-// The models of SPEC §4 (the manual's names in Title).
+// The models of docs/rules.md §4 (the manual's names in Title).
 const (
 	ModelIndizioneVideoconferenza Model = "indizione-sincrona-videoconferenza"
 	ModelRiunioneDopoAsincrona    Model = "riunione-dopo-asincrona"

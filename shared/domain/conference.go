@@ -10,7 +10,7 @@ import (
 	"suapcds/shared/workdays"
 )
 
-// ConferenceType is the kind of a services conference (SPEC §4).
+// ConferenceType is the kind of a services conference (docs/rules.md §4).
 type ConferenceType string
 
 // Conference types. Only decisoria_semplificata is held asynchronously by
@@ -56,7 +56,7 @@ func (t ConferenceType) Label() string {
 	return string(t)
 }
 
-// DeadlineKind names one legal deadline of a conference (SPEC §7).
+// DeadlineKind names one legal deadline of a conference (docs/rules.md §7).
 type DeadlineKind string
 
 // The deadlines of a conference.
@@ -295,7 +295,7 @@ func checkAddress(fe *fieldErrors, field, label, v string) string {
 // SessionState is the state of a conference's session (seduta).
 type SessionState string
 
-// Session states (SPEC §4).
+// Session states (docs/rules.md §4).
 const (
 	SessionConvened  SessionState = "CONVOCATA"
 	SessionHeld      SessionState = "SVOLTA"

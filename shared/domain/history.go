@@ -49,7 +49,7 @@ func NewHistory(praticaID string, who Principal, op Operation, detail string, no
 	}
 }
 
-// EventKind names an outbox event: something to be mailed (SPEC §3).
+// EventKind names an outbox event: something to be mailed (docs/rules.md §3).
 type EventKind string
 
 // Outbox events.
@@ -74,13 +74,13 @@ type OutboxEvent struct {
 	Data map[string]string
 }
 
-// Operations of the recording (SPEC §6).
+// Operations of the recording (docs/rules.md §6).
 const (
 	OpRecordingAcquired   Operation = "Acquisizione registrazione"
 	OpRecordingDownloaded Operation = "Download registrazione"
 )
 
-// Operations of the services conferences (SPEC §4).
+// Operations of the services conferences (docs/rules.md §4).
 const (
 	OpConferenceCreated Operation = "Inserimento conferenza dei servizi"
 	OpSessionConvened   Operation = "Convocazione seduta conferenza dei servizi"

@@ -3,7 +3,7 @@ package domain
 // Role is what a signed-in user is, as the identity provider's claims say.
 type Role string
 
-// The roles of SPEC "Who uses it".
+// The roles of docs/rules.md "Who uses it".
 const (
 	RoleSuapOperator  Role = "suap_operator"
 	RoleBasinOperator Role = "basin_operator"

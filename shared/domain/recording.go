@@ -69,7 +69,7 @@ var ErrRecordingNotFound = &Error{Kind: KindNotFound, Code: "recording_not_found
 	Detail: "Per questa richiesta non è disponibile alcuna registrazione."}
 
 // ErrRecordingTooEarly is a recording offered before the meeting started
-// (SPEC §6: the upload is offered only once the meeting has started).
+// (docs/rules.md §6: the upload is offered only once the meeting has started).
 func ErrRecordingTooEarly(start time.Time) *Error {
 	return &Error{Kind: KindConflict, Code: "recording_too_early",
 		Detail: "La videoconferenza inizia il " + FormatRome(start) + ": la registrazione si può caricare solo dopo l'inizio della riunione."}

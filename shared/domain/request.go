@@ -18,7 +18,7 @@ type Meeting struct {
 	Link     string
 }
 
-// Request is a videoconference booking request (SPEC §2).
+// Request is a videoconference booking request (docs/rules.md §2).
 type Request struct {
 	ID            string
 	PraticaID     string
@@ -51,7 +51,7 @@ type Request struct {
 	StateReason string
 	// MessageCount numbers the thread; the next message gets MessageCount+1.
 	MessageCount int
-	// RecordingFile is the acquired recording (SPEC §6), set with EVASA.
+	// RecordingFile is the acquired recording (docs/rules.md §6), set with EVASA.
 	RecordingFile *RecordingFile
 	UpdatedAt     time.Time
 	Version       int64
@@ -108,7 +108,7 @@ type LeadTimeCalendar interface {
 }
 
 // NewRequest validates in and builds an APERTA request for pratica p made by
-// who at now. leadDays is the lead time in working days (SPEC: 2). The
+// who at now. leadDays is the lead time in working days (docs/rules.md: 2). The
 // returned request has no ID yet. Every invalid field is reported at once; the
 // lead-time rule is checked only on otherwise valid input and fails with a
 // KindInvalid *Error of code "lead_time" naming the last day it could be sent.

@@ -20,7 +20,7 @@ func praticaAfrico() *domain.Pratica {
 	}
 }
 
-// monday is Monday 9 March 2026 10:00 in Rome, the SPEC's example "now".
+// monday is Monday 9 March 2026 10:00 in Rome, the rules' example "now".
 var monday = rome(2026, time.March, 9, 10, 0)
 
 // validInput is a request well within every limit, for a meeting on Friday
@@ -238,9 +238,9 @@ func TestNewRequestLeadTime(t *testing.T) {
 		lastDay  string // "" when accepted
 		lastName string
 	}{
-		{"SPEC: Monday for Wednesday", workdays.National(), 2,
+		{"rules: Monday for Wednesday", workdays.National(), 2,
 			rome(2026, time.March, 9, 10, 0), rome(2026, time.March, 11, 10, 0), "", ""},
-		{"SPEC: Saturday for Tuesday", workdays.National(), 2,
+		{"rules: Saturday for Tuesday", workdays.National(), 2,
 			rome(2026, time.March, 14, 10, 0), rome(2026, time.March, 17, 10, 0), "13-03-2026", "venerdì"},
 		{"Friday for Tuesday", workdays.National(), 2,
 			rome(2026, time.March, 13, 18, 0), rome(2026, time.March, 17, 9, 0), "", ""},

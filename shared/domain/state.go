@@ -1,6 +1,6 @@
 package domain
 
-// State is where a booking request stands (SPEC §2, the manual's figure 12).
+// State is where a booking request stands (docs/rules.md §2, the manual's figure 12).
 type State string
 
 // The four states of a booking request.
@@ -47,7 +47,7 @@ func (s State) Label() string {
 // Transition is a named change of state.
 type Transition string
 
-// The transitions of SPEC §2. Nothing else changes a request's state.
+// The transitions of docs/rules.md §2. Nothing else changes a request's state.
 const (
 	// Decline: the service has no room (APERTA → NON_DISPONIBILE).
 	Decline Transition = "decline"

@@ -9,7 +9,7 @@ import (
 	"suapcds/shared/domain"
 )
 
-// allowed is the state table of SPEC §2, written out independently of the
+// allowed is the state table of docs/rules.md §2, written out independently of the
 // implementation.
 var allowed = map[domain.State]map[domain.Transition]domain.State{
 	domain.StateOpen: {
@@ -85,7 +85,7 @@ func TestNextEveryStateTransitionPair(t *testing.T) {
 		}
 	}
 	if edges != 5 {
-		t.Fatalf("%d allowed edges, SPEC has 5", edges)
+		t.Fatalf("%d allowed edges, docs/rules.md has 5", edges)
 	}
 }
 

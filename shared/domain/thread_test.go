@@ -33,7 +33,7 @@ func TestCanPostMatrix(t *testing.T) {
 	for _, creator := range []domain.Role{domain.RoleSuapOperator, domain.RoleBasinOperator} {
 		for _, s := range domain.States {
 			for _, p := range principals {
-				// The expected answer, derived from SPEC §2.
+				// The expected answer, derived from docs/rules.md §2.
 				var want *domain.Error
 				var kind domain.Kind
 				switch {

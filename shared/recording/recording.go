@@ -1,4 +1,4 @@
-// Package recording is the recordings' object storage on S3 (SPEC §6): it
+// Package recording is the recordings' object storage on S3 (docs/rules.md §6): it
 // implements app.RecordingFiles with pre-signed POST uploads (policy: the
 // exact key, content-length-range, the exact Content-Type or, for a form
 // whose file is chosen after signing, its kind's prefix, an expiry),

@@ -37,7 +37,7 @@ func ConvocationSubject(praticaID, conferenceID, sessionID string) string {
 	return praticaID + "/" + conferenceID + "/" + sessionID
 }
 
-// DefaultTTL is how long a link is valid (SPEC: default 14 days).
+// DefaultTTL is how long a link is valid (docs/rules.md: default 14 days).
 const DefaultTTL = 14 * 24 * time.Hour
 
 // Errors of Verify. Pages show both as 403; the difference is only logged.

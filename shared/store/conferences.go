@@ -10,7 +10,7 @@ import (
 	"suapcds/shared/workdays"
 )
 
-// Conferences is the part of the port for the services conferences (SPEC
+// Conferences is the part of the port for the services conferences (docs/rules.md
 // §4): the directory of bodies, a pratica's conferences and their sessions.
 type Conferences interface {
 	// PutBody creates (Version 0) or updates (Version as read) a body of the

@@ -6,7 +6,7 @@
 // 1 Nov, 8 Dec, 25 Dec, 26 Dec) nor one of the local holidays configured for
 // the office (its comune's patron saint).
 //
-// Lead time (SPEC §2): a videoconference must be requested at least n working
+// Lead time (docs/rules.md §2): a videoconference must be requested at least n working
 // days (DefaultLeadDays = 2) before the meeting. Let
 //
 //	lastDay = the meeting's date minus n working days

@@ -74,8 +74,8 @@ func TestLastRequestDay(t *testing.T) {
 		n       int
 		want    Date
 	}{
-		{"SPEC: Wednesday → Monday", nat, d(2026, 3, 11), 2, d(2026, 3, 9)},
-		{"SPEC: Tuesday → previous Friday", nat, d(2026, 3, 17), 2, d(2026, 3, 13)},
+		{"rules: Wednesday → Monday", nat, d(2026, 3, 11), 2, d(2026, 3, 9)},
+		{"rules: Tuesday → previous Friday", nat, d(2026, 3, 17), 2, d(2026, 3, 13)},
 		{"meeting on Saturday", nat, d(2026, 3, 14), 2, d(2026, 3, 12)},
 		{"meeting on Sunday", nat, d(2026, 3, 15), 2, d(2026, 3, 12)},
 		{"n = 1", nat, d(2026, 3, 17), 1, d(2026, 3, 16)},
@@ -139,11 +139,11 @@ func TestCanRequest(t *testing.T) {
 		wantOK    bool
 		wantLast  Date
 	}{
-		// SPEC examples.
-		{"SPEC: Monday for Wednesday", nat, rome(2026, 3, 9, 17, 0), rome(2026, 3, 11, 10, 0), 2, true, d(2026, 3, 9)},
-		{"SPEC: Tuesday for Wednesday", nat, rome(2026, 3, 10, 8, 0), rome(2026, 3, 11, 10, 0), 2, false, d(2026, 3, 9)},
-		{"SPEC: Friday for Tuesday", nat, rome(2026, 3, 13, 12, 0), rome(2026, 3, 17, 10, 0), 2, true, d(2026, 3, 13)},
-		{"SPEC: Saturday for Tuesday refused", nat, rome(2026, 3, 14, 9, 0), rome(2026, 3, 17, 10, 0), 2, false, d(2026, 3, 13)},
+		// docs/rules.md examples.
+		{"rules: Monday for Wednesday", nat, rome(2026, 3, 9, 17, 0), rome(2026, 3, 11, 10, 0), 2, true, d(2026, 3, 9)},
+		{"rules: Tuesday for Wednesday", nat, rome(2026, 3, 10, 8, 0), rome(2026, 3, 11, 10, 0), 2, false, d(2026, 3, 9)},
+		{"rules: Friday for Tuesday", nat, rome(2026, 3, 13, 12, 0), rome(2026, 3, 17, 10, 0), 2, true, d(2026, 3, 13)},
+		{"rules: Saturday for Tuesday refused", nat, rome(2026, 3, 14, 9, 0), rome(2026, 3, 17, 10, 0), 2, false, d(2026, 3, 13)},
 		{"well in advance", nat, rome(2026, 1, 2, 9, 0), rome(2026, 3, 17, 10, 0), 2, true, d(2026, 3, 13)},
 		{"after the meeting", nat, rome(2026, 3, 18, 9, 0), rome(2026, 3, 17, 10, 0), 2, false, d(2026, 3, 13)},
 

@@ -1,4 +1,4 @@
-// Package handler is the scheduled lead-time validator (SPEC §2, issue 7):
+// Package handler is the scheduled lead-time validator (docs/rules.md §2, issue 7):
 // every hour it walks the live booking requests and
 //
 //   - reminds the regional service, once, of an APERTA request whose meeting
@@ -48,7 +48,7 @@ const (
 
 // Options configures a Handler.
 type Options struct {
-	// LeadDays is the booking lead time in working days (LEAD_DAYS, SPEC: 2);
+	// LeadDays is the booking lead time in working days (LEAD_DAYS, docs/rules.md: 2);
 	// below 1 means workdays.DefaultLeadDays.
 	LeadDays int
 	// MaxPages bounds the index pages read per state per run; below 1 means

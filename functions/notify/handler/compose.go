@@ -29,7 +29,7 @@ var (
 	htmlTemplates = htmltemplate.Must(htmltemplate.ParseFS(templateFS, "templates/mail.html.tmpl"))
 )
 
-// mailKind names one of the mails (SPEC §3); each is a block of both
+// mailKind names one of the mails (docs/rules.md §3); each is a block of both
 // template files.
 type mailKind string
 
@@ -227,7 +227,7 @@ func (h *Handler) compose(ctx context.Context, ob *store.OutboxItem, now time.Ti
 	}
 }
 
-// convocation composes the convocation of one body to a session (SPEC §4):
+// convocation composes the convocation of one body to a session (docs/rules.md §4):
 // the outbox item names the session (RequestID), its conference and the
 // body (Data). It goes to the body's PEC, else its e-mail, as the office
 // sends it (Reply-To the office), with the meeting's date and time and, when

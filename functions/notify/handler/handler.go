@@ -1,5 +1,5 @@
 // Package handler is the notify function: it turns the outbox items the
-// table's stream inserts into e-mails (SPEC §3), each mailed exactly once.
+// table's stream inserts into e-mails (docs/rules.md §3), each mailed exactly once.
 //
 // For every record of a batch that is the INSERT of an outbox item, it
 // claims the item with a conditional write (PENDING → SENDING), builds the

@@ -1,4 +1,4 @@
-// Package handler is the recordings function (SPEC §6): behind the JWT
+// Package handler is the recordings function (docs/rules.md §6): behind the JWT
 // authorizer, the regional service gets a pre-signed POST to upload a
 // meeting's recording straight to S3, and the pratica's office, its basin
 // and the service get a short-lived pre-signed GET to download it (each

@@ -1,4 +1,4 @@
-// The pratica's services conferences on the Conferenza servizi tab (SPEC §4,
+// The pratica's services conferences on the Conferenza servizi tab (docs/rules.md §4,
 // §7): each conference with its legal deadlines and its sessions; for the
 // SUAP-side operators the forms to add a conference, convene a session
 // (bodies from the directory, the convocation uploaded straight to the

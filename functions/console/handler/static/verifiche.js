@@ -1,5 +1,5 @@
 // Verifiche: the bodies to send the pratica to, the live CDS check and the
-// reason for not convening the CDS (SPEC §1, the manual's figures 1–4).
+// reason for not convening the CDS (docs/rules.md §1, the manual's figures 1–4).
 import { api, showError, clearErrors } from './api.js';
 import { h, clear, field, describe } from './dom.js';
 import { praticaHeader } from './pratica.js';
