@@ -3,7 +3,6 @@ package functions_test
 import (
 	"bytes"
 	"io"
-	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -55,23 +54,7 @@ func TestConferenceFileUpload(t *testing.T) {
 	}
 	post := func(contentType string, content []byte) int {
 		t.Helper()
-		var body bytes.Buffer
-		w := multipart.NewWriter(&body)
-		for k, v := range form.Fields {
-			if k == "Content-Type" {
-				v = contentType
-			}
-			_ = w.WriteField(k, v)
-		}
-		fw, _ := w.CreateFormFile("file", "convocazione.pdf.p7m")
-		_, _ = fw.Write(content)
-		_ = w.Close()
-		resp, err := http.Post(form.URL, w.FormDataContentType(), &body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		return resp.StatusCode
+		return s3test.PostForm(t, form.URL, form.Fields, map[string]string{"Content-Type": contentType}, "convocazione.pdf.p7m", content)
 	}
 	if got := post("video/mp4", []byte("not a convocation")); got < 400 || got >= 500 {
 		t.Errorf("upload of another type: %d, want a 4xx", got)
@@ -139,23 +122,7 @@ func (e *env) fileForm(praticaID, conferenceID, contentType string) api.Conferen
 // contentType; it answers the storage's status.
 func postFile(t *testing.T, form api.ConferenceFileUploadView, contentType string, content []byte) int {
 	t.Helper()
-	var body bytes.Buffer
-	w := multipart.NewWriter(&body)
-	for k, v := range form.Fields {
-		if k == "Content-Type" {
-			v = contentType
-		}
-		_ = w.WriteField(k, v)
-	}
-	fw, _ := w.CreateFormFile("file", "documento")
-	_, _ = fw.Write(content)
-	_ = w.Close()
-	resp, err := http.Post(form.URL, w.FormDataContentType(), &body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	return resp.StatusCode
+	return s3test.PostForm(t, form.URL, form.Fields, map[string]string{"Content-Type": contentType}, "documento", content)
 }
 
 // TestConferenceFilesKeptAsUsed: once a convocation, a verbale or a closing

@@ -13,7 +13,6 @@ import (
 	"errors"
 	"mime"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -22,6 +21,7 @@ import (
 
 	"suapcds/shared/app"
 	"suapcds/shared/domain"
+	"suapcds/shared/s3get"
 )
 
 // NewClient builds the S3 client once per process. endpoint is empty on
@@ -137,7 +137,7 @@ func (f *Files) Copy(ctx context.Context, src, dst, etag string) error {
 	_, err := f.client.CopyObject(ctx, &s3.CopyObjectInput{
 		Bucket: aws.String(f.bucket), Key: aws.String(dst),
 		// bucket/key, the key URL-escaped as S3 expects it.
-		CopySource:        aws.String(f.bucket + "/" + escapeKey(src)),
+		CopySource:        aws.String(f.bucket + "/" + s3get.EscapeKey(src)),
 		CopySourceIfMatch: aws.String(etag),
 	})
 	switch {
@@ -169,24 +169,4 @@ func status(err error) int {
 		return re.HTTPStatusCode()
 	}
 	return 0
-}
-
-// escapeKey escapes a key for x-amz-copy-source: every byte but the
-// unreserved ones and '/' as %XX.
-func escapeKey(key string) string {
-	const hex = "0123456789ABCDEF"
-	var b strings.Builder
-	for i := 0; i < len(key); i++ {
-		c := key[i]
-		switch {
-		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9',
-			c == '-', c == '.', c == '_', c == '~', c == '/':
-			b.WriteByte(c)
-		default:
-			b.WriteByte('%')
-			b.WriteByte(hex[c>>4])
-			b.WriteByte(hex[c&15])
-		}
-	}
-	return b.String()
 }

@@ -93,7 +93,7 @@ func baseURL(endpoint, region, bucket string) (string, error) {
 		if strings.Contains(bucket, ".") {
 			// A dotted name breaks the wildcard certificate of the
 			// virtual host: S3 serves such buckets path style.
-			return "https://s3." + region + ".amazonaws.com/" + escapeKey(bucket) + "/", nil
+			return "https://s3." + region + ".amazonaws.com/" + EscapeKey(bucket) + "/", nil
 		}
 		return "https://" + bucket + ".s3." + region + ".amazonaws.com/", nil
 	}
@@ -102,7 +102,7 @@ func baseURL(endpoint, region, bucket string) (string, error) {
 		// The endpoint is configuration, not a secret: say which.
 		return "", fmt.Errorf("s3get: endpoint %q: want http(s)://host[:port][/path]", endpoint)
 	}
-	return strings.TrimRight(endpoint, "/") + "/" + escapeKey(bucket) + "/", nil
+	return strings.TrimRight(endpoint, "/") + "/" + EscapeKey(bucket) + "/", nil
 }
 
 // newHTTPClient is the one client of the process. Its timeouts bound each
@@ -176,7 +176,7 @@ func (r *Reader) Read(ctx context.Context, key string, maxBytes int64) ([]byte, 
 
 // get sends the signed GET of key.
 func (r *Reader) get(ctx context.Context, key string) (*http.Response, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, r.base+escapeKey(key), nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, r.base+EscapeKey(key), nil)
 	if err != nil {
 		return nil, fmt.Errorf("s3get: key %q: %w", key, err)
 	}
@@ -262,7 +262,7 @@ func errorCode(body []byte) string {
 // upper case, and '/' kept as the segments' separator. url.PathEscape
 // would leave '+', '$', '@'... as they are, which S3 decodes otherwise
 // ('+' is a space to it) or signs differently.
-func escapeKey(key string) string {
+func EscapeKey(key string) string {
 	const hex = "0123456789ABCDEF"
 	var b strings.Builder
 	b.Grow(len(key) + 8)

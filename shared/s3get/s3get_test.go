@@ -333,8 +333,8 @@ func TestEscapeKey(t *testing.T) {
 		"à/€":                     "%C3%A0/%E2%82%AC",
 		"~$@:,;*'()!":             "~%24%40%3A%2C%3B%2A%27%28%29%21",
 	} {
-		if got := escapeKey(in); got != want {
-			t.Errorf("escapeKey(%q) = %q, want %q", in, got, want)
+		if got := EscapeKey(in); got != want {
+			t.Errorf("EscapeKey(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
-	"mime/multipart"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -333,23 +332,7 @@ func TestObjectCreated(t *testing.T) {
 // status.
 func postForm(t *testing.T, form api.RecordingUploadView, set map[string]string, file []byte) int {
 	t.Helper()
-	var body bytes.Buffer
-	w := multipart.NewWriter(&body)
-	for k, v := range form.Fields {
-		if nv, ok := set[k]; ok {
-			v = nv
-		}
-		_ = w.WriteField(k, v)
-	}
-	fw, _ := w.CreateFormFile("file", "seduta")
-	_, _ = fw.Write(file)
-	_ = w.Close()
-	resp, err := http.Post(form.URL, w.FormDataContentType(), &body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	return resp.StatusCode
+	return s3test.PostForm(t, form.URL, form.Fields, set, "seduta", file)
 }
 
 // TestUploadAndDownload: the JSON routes, through the OpenAPI-checked

@@ -4,8 +4,11 @@
 package s3test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"mime/multipart"
+	"net/http"
 	"os"
 	"sync/atomic"
 	"testing"
@@ -87,4 +90,28 @@ func Create(t testing.TB, c *s3.Client, name string) {
 		}
 		_, _ = c.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: aws.String(name)})
 	})
+}
+
+// PostForm posts a pre-signed POST form as a browser does, the file last
+// (named name), with fields but for the values in set; it answers the
+// storage's status.
+func PostForm(t testing.TB, url string, fields, set map[string]string, name string, content []byte) int {
+	t.Helper()
+	var body bytes.Buffer
+	w := multipart.NewWriter(&body)
+	for k, v := range fields {
+		if nv, ok := set[k]; ok {
+			v = nv
+		}
+		_ = w.WriteField(k, v)
+	}
+	fw, _ := w.CreateFormFile("file", name)
+	_, _ = fw.Write(content)
+	_ = w.Close()
+	resp, err := http.Post(url, w.FormDataContentType(), &body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
 }
