@@ -86,3 +86,28 @@ func (d *discard) WriteHeader(code int)        { d.code = code }
 
 // ServeHTTP serves the request.
 func (m *Mux) ServeHTTP(w http.ResponseWriter, r *http.Request) { m.h.ServeHTTP(w, r) }
+
+// Route is one route of a function: its pattern (e.g. "GET /pratiche/{id}")
+// next to the handler that serves it. A function declares its routes once,
+// as a []Route; its mux and its exported pattern list both come from it, so
+// a route can never be bound to another's handler by position.
+type Route struct {
+	Pattern string
+	Handle  HandlerFunc
+}
+
+// Patterns lists the routes' patterns, in order.
+func Patterns(routes []Route) []string {
+	out := make([]string, len(routes))
+	for i, r := range routes {
+		out[i] = r.Pattern
+	}
+	return out
+}
+
+// HandleAll registers every route.
+func (m *Mux) HandleAll(routes []Route) {
+	for _, r := range routes {
+		m.Handle(r.Pattern, r.Handle)
+	}
+}

@@ -20,14 +20,20 @@ import (
 )
 
 // Routes lists the function's routes; template.yaml routes the same ones here.
-var Routes = []string{
-	"POST /pratiche/{praticaId}/booking-requests",
-	"GET /pratiche/{praticaId}/booking-requests",
-	"GET /pratiche/{praticaId}/booking-requests/last-day",
-	"GET /pratiche/{praticaId}/communications",
-	"GET /booking-requests",
-	"GET /booking-requests/{requestId}",
-	"POST /booking-requests/{requestId}/messages",
+var Routes = httpapi.Patterns(handler{}.routes())
+
+// routes pairs each route with its handler: the one list the mux and Routes
+// come from.
+func (h handler) routes() []httpapi.Route {
+	return []httpapi.Route{
+		{Pattern: "POST /pratiche/{praticaId}/booking-requests", Handle: h.create},
+		{Pattern: "GET /pratiche/{praticaId}/booking-requests", Handle: h.praticaRequests},
+		{Pattern: "GET /pratiche/{praticaId}/booking-requests/last-day", Handle: h.lastDay},
+		{Pattern: "GET /pratiche/{praticaId}/communications", Handle: h.communications},
+		{Pattern: "GET /booking-requests", Handle: h.list},
+		{Pattern: "GET /booking-requests/{requestId}", Handle: h.get},
+		{Pattern: "POST /booking-requests/{requestId}/messages", Handle: h.post},
+	}
 }
 
 type handler struct {
@@ -39,13 +45,7 @@ type handler struct {
 func New(svc *app.Service, c clock.Clock, logger *slog.Logger) http.Handler {
 	h := handler{svc: svc, clock: c}
 	m := httpapi.NewMux(logger)
-	m.Handle(Routes[0], h.create)
-	m.Handle(Routes[1], h.praticaRequests)
-	m.Handle(Routes[2], h.lastDay)
-	m.Handle(Routes[3], h.communications)
-	m.Handle(Routes[4], h.list)
-	m.Handle(Routes[5], h.get)
-	m.Handle(Routes[6], h.post)
+	m.HandleAll(h.routes())
 	return m
 }
 

@@ -18,24 +18,30 @@ import (
 )
 
 // Routes lists the function's routes; template.yaml routes the same ones here.
-var Routes = []string{
-	"PUT /pratiche/{praticaId}",
-	"GET /pratiche/{praticaId}",
-	"POST /pratiche/{praticaId}/cds-check",
-	"POST /pratiche/{praticaId}/verifications",
-	"GET /pratiche/{praticaId}/history",
-	"GET /bodies",
-	"PUT /bodies/{bodyId}",
-	"POST /pratiche/{praticaId}/conferences",
-	"GET /pratiche/{praticaId}/conferences",
-	"POST /pratiche/{praticaId}/conferences/{conferenceId}/sessions",
-	"GET /pratiche/{praticaId}/conferences/{conferenceId}/sessions",
-	"POST /pratiche/{praticaId}/conferences/{conferenceId}/sessions/{sessionId}/state",
-	"GET /pratiche/{praticaId}/conferences/{conferenceId}/documents/{model}",
-	"POST /pratiche/{praticaId}/conferences/{conferenceId}/files",
-	"POST /pratiche/{praticaId}/conferences/{conferenceId}/closure",
-	"GET /pratiche/{praticaId}/conferences/{conferenceId}/files/{fileId}",
-	"GET /pratiche/{praticaId}/history/export",
+var Routes = httpapi.Patterns(handler{}.routes())
+
+// routes pairs each route with its handler: the one list the mux and Routes
+// come from.
+func (h handler) routes() []httpapi.Route {
+	return []httpapi.Route{
+		{Pattern: "PUT /pratiche/{praticaId}", Handle: h.putPratica},
+		{Pattern: "GET /pratiche/{praticaId}", Handle: h.getPratica},
+		{Pattern: "POST /pratiche/{praticaId}/cds-check", Handle: h.cdsCheck},
+		{Pattern: "POST /pratiche/{praticaId}/verifications", Handle: h.verifications},
+		{Pattern: "GET /pratiche/{praticaId}/history", Handle: h.history},
+		{Pattern: "GET /bodies", Handle: h.listBodies},
+		{Pattern: "PUT /bodies/{bodyId}", Handle: h.putBody},
+		{Pattern: "POST /pratiche/{praticaId}/conferences", Handle: h.createConference},
+		{Pattern: "GET /pratiche/{praticaId}/conferences", Handle: h.listConferences},
+		{Pattern: "POST /pratiche/{praticaId}/conferences/{conferenceId}/sessions", Handle: h.convene},
+		{Pattern: "GET /pratiche/{praticaId}/conferences/{conferenceId}/sessions", Handle: h.listSessions},
+		{Pattern: "POST /pratiche/{praticaId}/conferences/{conferenceId}/sessions/{sessionId}/state", Handle: h.sessionState},
+		{Pattern: "GET /pratiche/{praticaId}/conferences/{conferenceId}/documents/{model}", Handle: h.document},
+		{Pattern: "POST /pratiche/{praticaId}/conferences/{conferenceId}/files", Handle: h.uploadFile},
+		{Pattern: "POST /pratiche/{praticaId}/conferences/{conferenceId}/closure", Handle: h.closeConference},
+		{Pattern: "GET /pratiche/{praticaId}/conferences/{conferenceId}/files/{fileId}", Handle: h.downloadFile},
+		{Pattern: "GET /pratiche/{praticaId}/history/export", Handle: h.historyExport},
+	}
 }
 
 type handler struct{ svc *app.Service }
@@ -44,23 +50,7 @@ type handler struct{ svc *app.Service }
 func New(svc *app.Service, logger *slog.Logger) http.Handler {
 	h := handler{svc}
 	m := httpapi.NewMux(logger)
-	m.Handle(Routes[0], h.putPratica)
-	m.Handle(Routes[1], h.getPratica)
-	m.Handle(Routes[2], h.cdsCheck)
-	m.Handle(Routes[3], h.verifications)
-	m.Handle(Routes[4], h.history)
-	m.Handle(Routes[5], h.listBodies)
-	m.Handle(Routes[6], h.putBody)
-	m.Handle(Routes[7], h.createConference)
-	m.Handle(Routes[8], h.listConferences)
-	m.Handle(Routes[9], h.convene)
-	m.Handle(Routes[10], h.listSessions)
-	m.Handle(Routes[11], h.sessionState)
-	m.Handle(Routes[12], h.document)
-	m.Handle(Routes[13], h.uploadFile)
-	m.Handle(Routes[14], h.closeConference)
-	m.Handle(Routes[15], h.downloadFile)
-	m.Handle(Routes[16], h.historyExport)
+	m.HandleAll(h.routes())
 	return m
 }
 

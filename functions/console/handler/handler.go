@@ -25,10 +25,13 @@ import (
 
 // Routes lists the console's routes; template.yaml routes them here without
 // the JWT authorizer (the files are public; the data behind the API is not).
-var Routes = []string{
-	"GET /console",
-	"GET /console/{file}",
-}
+var Routes = []string{indexRoute, fileRoute}
+
+// The console's two routes: its page and its files.
+const (
+	indexRoute = "GET /console"
+	fileRoute  = "GET /console/{file}"
+)
 
 //go:embed static
 var static embed.FS
@@ -113,8 +116,8 @@ func New(c Config, logger *slog.Logger) (http.Handler, error) {
 	h.config = newFile(cfg, "application/json; charset=utf-8")
 
 	m := http.NewServeMux()
-	m.HandleFunc(Routes[0], func(w http.ResponseWriter, r *http.Request) { h.serve(w, r, "index.html") })
-	m.HandleFunc(Routes[1], func(w http.ResponseWriter, r *http.Request) { h.serve(w, r, r.PathValue("file")) })
+	m.HandleFunc(indexRoute, func(w http.ResponseWriter, r *http.Request) { h.serve(w, r, "index.html") })
+	m.HandleFunc(fileRoute, func(w http.ResponseWriter, r *http.Request) { h.serve(w, r, r.PathValue("file")) })
 	// "/console/" (the gateways route it as GET /console): to the console,
 	// whose files and sign-in redirect URI are under /console.
 	m.HandleFunc("GET /console/{$}", func(w http.ResponseWriter, r *http.Request) {

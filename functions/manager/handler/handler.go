@@ -18,15 +18,25 @@ import (
 )
 
 // Routes lists the JSON API's routes (JWT); template.yaml routes them here.
-var Routes = []string{
-	"POST /booking-requests/{requestId}/take",
-	"POST /booking-requests/{requestId}/accept",
-	"POST /booking-requests/{requestId}/decline",
-	"POST /booking-requests/{requestId}/cancel",
-	"GET /booking-requests/{requestId}/rooms",
-	"GET /rooms",
-	"PUT /rooms/{roomId}",
+var Routes = httpapi.Patterns(handler{}.routes())
+
+// routes pairs each route with its handler: the one list the mux and Routes
+// come from.
+func (h handler) routes() []httpapi.Route {
+	return []httpapi.Route{
+		{Pattern: "POST /booking-requests/{requestId}/take", Handle: h.take},
+		{Pattern: "POST /booking-requests/{requestId}/accept", Handle: h.accept},
+		{Pattern: "POST /booking-requests/{requestId}/decline", Handle: h.decline},
+		{Pattern: cancelRoute, Handle: h.decline},
+		{Pattern: "GET /booking-requests/{requestId}/rooms", Handle: h.rooms},
+		{Pattern: "GET /rooms", Handle: h.listRooms},
+		{Pattern: "PUT /rooms/{roomId}", Handle: h.putRoom},
+	}
 }
+
+// cancelRoute shares decline's handler: the body and checks are the same,
+// the transition another.
+const cancelRoute = "POST /booking-requests/{requestId}/cancel"
 
 // PageRoutes lists the signed-link pages' routes (no JWT: the link's token
 // is the credential).
@@ -66,13 +76,7 @@ func New(svc *app.Service, c clock.Clock, links *signedlink.Signer, logger *slog
 		o(&h)
 	}
 	m := httpapi.NewMux(logger)
-	m.Handle(Routes[0], h.take)
-	m.Handle(Routes[1], h.accept)
-	m.Handle(Routes[2], h.decline)
-	m.Handle(Routes[3], h.decline)
-	m.Handle(Routes[4], h.rooms)
-	m.Handle(Routes[5], h.listRooms)
-	m.Handle(Routes[6], h.putRoom)
+	m.HandleAll(h.routes())
 	top := http.NewServeMux()
 	top.Handle("/", m)
 	pages := httpapi.Log(logger, h.pages())
@@ -115,7 +119,7 @@ func (h handler) decline(w http.ResponseWriter, r *http.Request, who domain.Prin
 		return err
 	}
 	refuse := h.svc.Decline
-	if r.Pattern == Routes[3] {
+	if r.Pattern == cancelRoute {
 		refuse = h.svc.Cancel
 	}
 	req, err := refuse(r.Context(), who, r.PathValue("requestId"), b.Message)

@@ -27,9 +27,15 @@ import (
 )
 
 // Routes lists the JSON API's routes (JWT); template.yaml routes them here.
-var Routes = []string{
-	"POST /booking-requests/{requestId}/recording-upload",
-	"GET /booking-requests/{requestId}/recording",
+var Routes = httpapi.Patterns(handler{}.routes())
+
+// routes pairs each route with its handler: the one list the mux and Routes
+// come from.
+func (h handler) routes() []httpapi.Route {
+	return []httpapi.Route{
+		{Pattern: "POST /booking-requests/{requestId}/recording-upload", Handle: h.upload},
+		{Pattern: "GET /booking-requests/{requestId}/recording", Handle: h.download},
+	}
 }
 
 type handler struct {
@@ -40,8 +46,7 @@ type handler struct {
 func New(rec *app.Recordings, logger *slog.Logger) http.Handler {
 	h := handler{rec: rec}
 	m := httpapi.NewMux(logger)
-	m.Handle(Routes[0], h.upload)
-	m.Handle(Routes[1], h.download)
+	m.HandleAll(h.routes())
 	return m
 }
 
