@@ -233,27 +233,7 @@ func start(ctx context.Context, c *cfg, out io.Writer, logger *slog.Logger) (_ *
 		logger.Warn("listening beyond this machine: anyone who reaches " + c.Addr + " can sign in as any demo user")
 	}
 
-	key, err := loadOrCreateKey(filepath.Join(c.DataDir, keyFile))
-	if err != nil {
-		return nil, err
-	}
-	auth, err := newAuthority(key, c.Issuer, splitList(c.Audience))
-	if err != nil {
-		return nil, err
-	}
-	cursorKey := []byte(os.Getenv("CURSOR_KEY"))
-	if len(cursorKey) < 16 {
-		if cursorKey, err = loadOrCreateSecret(filepath.Join(c.DataDir, cursorKeyFile)); err != nil {
-			return nil, err
-		}
-	}
-	linkKey := []byte(os.Getenv("LINK_KEY"))
-	if len(linkKey) < 32 {
-		if linkKey, err = loadOrCreateSecret(filepath.Join(c.DataDir, linkKeyFile)); err != nil {
-			return nil, err
-		}
-	}
-	links, err := signedlink.New(linkKey, 0)
+	auth, cursorKey, links, err := loadKeys(c)
 	if err != nil {
 		return nil, err
 	}
@@ -323,102 +303,15 @@ func start(ctx context.Context, c *cfg, out io.Writer, logger *slog.Logger) (_ *
 	base0 := env{Store: st.repo, Service: svc, Clock: clk, Links: links, LeadDays: c.LeadDays, ClaimLease: c.ClaimLease, SweepGrace: c.SweepGrace, Mail: sender, MailDir: mailDir,
 		ServiceMailbox: c.ServiceMailbox, MailFrom: c.MailFrom, BaseURL: base, Recordings: rec, Files: files, Attachments: attachments, Bucket: localBucket}
 
-	// Build each template function's handlers from the registry.
 	reg := c.functions
 	if reg == nil {
 		reg = registry
 	}
-	handlers := map[string]http.Handler{}
-	var consumers []*consumer
-	var jobs []job
-	var notWired []string
-	for _, id := range tpl.FunctionIDs() {
-		f := tpl.Functions[id]
-		w := reg[id]
-		e := base0
-		e.Logger = logger.With("function", id)
-		var missing []string
-		if len(f.Routes) > 0 {
-			if w.HTTP != nil {
-				handlers[id] = w.HTTP(e)
-			} else {
-				missing = append(missing, "HTTP")
-			}
-		}
-		for _, s := range f.Streams {
-			h := logOutbox(e.Logger)
-			if w.Stream != nil {
-				if h, err = w.Stream(e); err != nil {
-					return nil, fmt.Errorf("%s: %w", id, err)
-				}
-			} else {
-				missing = append(missing, "stream (outbox items are only logged)")
-			}
-			cons, err := newConsumer(s, h, f.Timeout, feedDir)
-			if err != nil {
-				return nil, err
-			}
-			consumers = append(consumers, cons)
-		}
-		for _, s := range f.Schedules {
-			switch {
-			case !s.Enabled:
-			case w.Schedule == nil:
-				missing = append(missing, "schedule")
-			default:
-				h, err := w.Schedule(e)
-				if err != nil {
-					return nil, fmt.Errorf("%s: %w", id, err)
-				}
-				every := c.Every
-				if every == 0 {
-					every = s.Every
-				}
-				if every == 0 {
-					every = time.Hour // a cron expression: hourly is close enough locally
-				}
-				jobs = append(jobs, job{ev: s, every: every, handle: h, timeout: f.Timeout})
-			}
-		}
-		for _, s := range f.S3 {
-			if w.S3 == nil {
-				missing = append(missing, "S3")
-				continue
-			}
-			h, err := w.S3(e)
-			if err != nil {
-				return nil, fmt.Errorf("%s: %w", id, err)
-			}
-			// One local bucket: every S3 event is on it.
-			objects.subscribe(s, h, f.Timeout)
-		}
-		missing = append(missing, f.Others...)
-		if len(missing) > 0 {
-			logger.Warn("not wired locally", "function", id, "parts", strings.Join(missing, ", "))
-			notWired = append(notWired, id+": "+strings.Join(missing, ", "))
-		}
+	w, err := wireFunctions(tpl, reg, base0, c.Every, feedDir, st.feed != nil, objects, logger)
+	if err != nil {
+		return nil, err
 	}
-	if len(consumers) == 0 && st.feed != nil {
-		// No stream event in the template yet: feed notify anyway, with its
-		// filter (or, without notify, log the outbox items).
-		e := base0
-		e.Logger = logger.With("function", "NotifyFunction")
-		h := logOutbox(e.Logger)
-		if w := reg["NotifyFunction"]; w.Stream != nil {
-			if h, err = w.Stream(e); err != nil {
-				return nil, fmt.Errorf("NotifyFunction: %w", err)
-			}
-			notWired = append(notWired, "NotifyFunction: no DynamoDB event in template.yaml; fed with its filter anyway")
-		} else {
-			notWired = append(notWired, "NotifyFunction: not in template.yaml; outbox items are only logged")
-		}
-		cons, err := newConsumer(streamEvent{Function: "NotifyFunction", Event: "Outbox", BatchSize: 100, MaxRetries: -1,
-			Patterns: []string{defaultOutboxPattern}, ReportFailures: true}, h, 30*time.Second, feedDir)
-		if err != nil {
-			return nil, err
-		}
-		consumers = append(consumers, cons)
-	}
+	handlers, consumers, jobs, notWired := w.handlers, w.consumers, w.jobs, w.notWired
 
 	users, err := mintTokens(auth, c.TokenTTL, base)
 	if err != nil {
@@ -459,6 +352,38 @@ func start(ctx context.Context, c *cfg, out io.Writer, logger *slog.Logger) (_ *
 		routes: len(routes), handlers: len(handlers), seeded: seeded, notWired: notWired, feed: st.feed != nil, feedOff: feedOff,
 		users: users, took: time.Since(began)})
 	return r, nil
+}
+
+// loadKeys reads the run's keys from the data folder, making them at first
+// start: the token signer standing in for the identity provider, the
+// cursor key and the link key (CURSOR_KEY and LINK_KEY when set, as on
+// Lambda).
+func loadKeys(c *cfg) (_ *authority, cursorKey []byte, _ *signedlink.Signer, err error) {
+	key, err := loadOrCreateKey(filepath.Join(c.DataDir, keyFile))
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	auth, err := newAuthority(key, c.Issuer, splitList(c.Audience))
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	cursorKey = []byte(os.Getenv("CURSOR_KEY"))
+	if len(cursorKey) < 16 {
+		if cursorKey, err = loadOrCreateSecret(filepath.Join(c.DataDir, cursorKeyFile)); err != nil {
+			return nil, nil, nil, err
+		}
+	}
+	linkKey := []byte(os.Getenv("LINK_KEY"))
+	if len(linkKey) < 32 {
+		if linkKey, err = loadOrCreateSecret(filepath.Join(c.DataDir, linkKeyFile)); err != nil {
+			return nil, nil, nil, err
+		}
+	}
+	links, err := signedlink.New(linkKey, 0)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return auth, cursorKey, links, nil
 }
 
 // Shutdown stops serving (letting requests in flight finish), stops the
