@@ -4,8 +4,6 @@
 package main
 
 import (
-	"os"
-
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
@@ -15,13 +13,9 @@ import (
 
 func main() {
 	logger := config.Logger()
-	h, err := handler.New(handler.Config{
-		Issuer:       os.Getenv("OIDC_ISSUER"),
-		ClientID:     os.Getenv("OIDC_CLIENT_ID"),
-		Scope:        os.Getenv("OIDC_SCOPE"),
-		ExtraOrigins: os.Getenv("OIDC_EXTRA_ORIGINS"),
-		FileOrigins:  os.Getenv("FILE_ORIGINS"),
-	}, logger)
+	c := config.ConsoleFromEnv()
+	h, err := handler.New(handler.Config{Issuer: c.Issuer, ClientID: c.ClientID, Scope: c.Scope,
+		ExtraOrigins: c.ExtraOrigins, FileOrigins: c.FileOrigins}, logger)
 	if err != nil {
 		config.Fatal("OIDC_ISSUER, OIDC_CLIENT_ID, OIDC_SCOPE, OIDC_EXTRA_ORIGINS, FILE_ORIGINS", err)
 	}

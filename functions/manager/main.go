@@ -5,8 +5,6 @@
 package main
 
 import (
-	"os"
-
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
@@ -20,7 +18,7 @@ import (
 
 func main() {
 	cfg, st, logger := config.MustStore()
-	links, err := signedlink.New([]byte(os.Getenv("LINK_KEY")), 0)
+	links, err := signedlink.New(config.LinkKey(), 0)
 	if err != nil {
 		config.Fatal("LINK_KEY", err)
 	}

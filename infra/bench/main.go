@@ -57,8 +57,39 @@ func run(ctx context.Context, runs, fill, workers int) error {
 		return errors.New("DYNAMODB_ENDPOINT and SES_ENDPOINT are not set: run through `make bench` (infra/teststack)")
 	}
 	var t table
+	if err := coldStarts(ctx, &t, root, ddb, ses, runs); err != nil {
+		return err
+	}
+	if err := dynamoCalls(ctx, &t, root, ddb); err != nil {
+		return err
+	}
+	// notify before the 10,000-request fill, which slows DynamoDB Local down;
+	// its section comes last.
+	progress("notify: a 100-record batch to the SES emulator")
+	nf, err := notifyBatch(ctx, ddb, ses, 100)
+	if err != nil {
+		return fmt.Errorf("notify: %w", err)
+	}
+	if err := listPages(ctx, &t, ddb, fill, workers); err != nil {
+		return err
+	}
+	if err := gatewaySection(ctx, &t, root); err != nil {
+		return err
+	}
+	notifySection(&t, nf)
 
-	// --- build, zip, cold start -------------------------------------------
+	machine, err := machineInfo()
+	if err != nil {
+		return err
+	}
+	fmt.Println(machine)
+	fmt.Println()
+	return t.render(os.Stdout)
+}
+
+// coldStarts builds every bootstrap and a hello world, and adds their cold
+// starts (interleaved runs, medians) and zip sizes to t.
+func coldStarts(ctx context.Context, t *table, root, ddb, ses string, runs int) error {
 	folders, err := functionFolders(root)
 	if err != nil {
 		return err
@@ -136,7 +167,11 @@ func run(ctx context.Context, runs, fill, workers int) error {
 			target: verdict("≤ 3.5 MiB", zips[n] <= 3.5*(1<<20))})
 	}
 
-	// --- DynamoDB calls per API operation ----------------------------------
+	return nil
+}
+
+// dynamoCalls adds each API operation's DynamoDB calls and capacity to t.
+func dynamoCalls(ctx context.Context, t *table, root, ddb string) error {
 	progress("DynamoDB calls of every API operation (events/ samples through the handlers)")
 	costs, err := operationCosts(ctx, root, ddb)
 	if err != nil {
@@ -152,13 +187,11 @@ func run(ctx context.Context, runs, fill, workers int) error {
 			diff: fmt.Sprintf("%.1f CU", c.capacity()), target: verdict("≤ 2 calls", len(c.calls) <= 2)})
 	}
 
-	// --- notify: before the 10,000-request fill, which slows DynamoDB Local down ---
-	progress("notify: a 100-record batch to the SES emulator")
-	nf, err := notifyBatch(ctx, ddb, ses, 100)
-	if err != nil {
-		return fmt.Errorf("notify: %w", err)
-	}
-	// --- list pages ----------------------------------------------------------
+	return nil
+}
+
+// listPages adds what one list page reads at 100 and at fill requests.
+func listPages(ctx context.Context, t *table, ddb string, fill, workers int) error {
 	sizes := []int{100, fill}
 	progress("list pages: filling a table to %v requests with %d writers", sizes, workers)
 	pages, err := pageCosts(ctx, ddb, sizes, 10, workers)
@@ -189,7 +222,11 @@ func run(ctx context.Context, runs, fill, workers int) error {
 			target: verdict("same items at both sizes", p.read == small.read)})
 	}
 
-	// --- warm throughput through the local gateway ----------------------------
+	return nil
+}
+
+// gatewaySection adds the local gateway's warm throughput to t.
+func gatewaySection(ctx context.Context, t *table, root string) error {
 	progress("warm throughput through the local gateway (go test -bench in infra/local)")
 	gw, err := gatewayThroughput(ctx, root)
 	if err != nil {
@@ -208,18 +245,16 @@ func run(ctx context.Context, runs, fill, workers int) error {
 			ratio: ratio(f.PerSec, base.PerSec)})
 	}
 
+	return nil
+}
+
+// notifySection adds notify's 100-record batch to t.
+func notifySection(t *table, nf notifyFigure) {
 	t.section("notify: a 100-record batch (DynamoDB Local stream → handler → SES emulator); baseline 100 plain SendEmail, same concurrency")
 	t.add(row{figure: fmt.Sprintf("%d records, concurrency %d", nf.records, nf.concurrency),
 		value:    fmt.Sprintf("%s (%.1f ms/mail)", ms(nf.batch), float64(nf.batch.Microseconds())/1000/float64(nf.records)),
 		baseline: ms(nf.plainSES), diff: diffMs(nf.batch, nf.plainSES), ratio: ratio(float64(nf.batch), float64(nf.plainSES))})
 
-	machine, err := machineInfo()
-	if err != nil {
-		return err
-	}
-	fmt.Println(machine)
-	fmt.Println()
-	return t.render(os.Stdout)
 }
 
 func prevSize(sizes []int, n int) int {

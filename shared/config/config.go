@@ -7,10 +7,8 @@ package config
 
 import (
 	"errors"
-	"fmt"
 	"log/slog"
 	"os"
-	"strconv"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -47,12 +45,10 @@ func FromEnv() (Config, error) {
 	if len(c.CursorKey) < 16 {
 		errs = append(errs, errors.New("CURSOR_KEY must be at least 16 bytes"))
 	}
-	if v := os.Getenv("LEAD_DAYS"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 30 {
-			errs = append(errs, fmt.Errorf("LEAD_DAYS=%q: want 1 to 30 working days", v))
-		}
-		c.LeadDays = n
+	if n, err := boundedInt("LEAD_DAYS", 1, 30, "1 to 30 working days"); err != nil {
+		errs = append(errs, err)
+	} else if n > 0 {
+		c.LeadDays = int(n)
 	}
 	return c, errors.Join(errs...)
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/url"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 
@@ -70,7 +69,7 @@ func NotifyFromEnv() (Notify, error) {
 		ServiceMailbox: strings.TrimSpace(os.Getenv("SERVICE_MAILBOX")),
 		MailFrom:       strings.TrimSpace(os.Getenv("MAIL_FROM")),
 		PublicBaseURL:  strings.TrimRight(strings.TrimSpace(os.Getenv("PUBLIC_BASE_URL")), "/"),
-		LinkKey:        []byte(os.Getenv("LINK_KEY")),
+		LinkKey:        LinkKey(),
 		SESEndpoint:    os.Getenv("SES_ENDPOINT"),
 		Bucket:         os.Getenv("BUCKET"),
 		S3Endpoint:     os.Getenv("S3_ENDPOINT"),
@@ -94,20 +93,15 @@ func NotifyFromEnv() (Notify, error) {
 	if c.Bucket == "" {
 		errs = append(errs, errors.New("BUCKET is not set"))
 	}
-	if v := os.Getenv("CONVOCATION_ATTACH_MAX_BYTES"); v != "" {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || n < 1<<10 || n > 10<<20 {
-			errs = append(errs, fmt.Errorf("CONVOCATION_ATTACH_MAX_BYTES=%q: want 1024 to 10485760", v))
-		}
-		c.AttachMaxBytes = n
+	var err error
+	if c.AttachMaxBytes, err = boundedInt("CONVOCATION_ATTACH_MAX_BYTES", 1<<10, 10<<20, "1024 to 10485760"); err != nil {
+		errs = append(errs, err)
 	}
-	if v := os.Getenv("NOTIFY_CONCURRENCY"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 32 {
-			errs = append(errs, fmt.Errorf("NOTIFY_CONCURRENCY=%q: want 1 to 32", v))
-		}
-		c.Concurrency = n
+	n, err := boundedInt("NOTIFY_CONCURRENCY", 1, 32, "1 to 32")
+	if err != nil {
+		errs = append(errs, err)
 	}
+	c.Concurrency = int(n)
 	if v := os.Getenv("NOTIFY_CLAIM_LEASE"); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil || d < time.Minute || d > time.Hour {

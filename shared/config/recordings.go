@@ -2,9 +2,7 @@ package config
 
 import (
 	"errors"
-	"fmt"
 	"os"
-	"strconv"
 )
 
 // Recordings is the recordings bucket's configuration (functions recordings
@@ -26,12 +24,9 @@ func RecordingsFromEnv() (Recordings, error) {
 	if c.Bucket == "" {
 		errs = append(errs, errors.New("BUCKET is not set"))
 	}
-	if v := os.Getenv("RECORDING_MAX_BYTES"); v != "" {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || n < 1 || n > 5<<30 {
-			errs = append(errs, fmt.Errorf("RECORDING_MAX_BYTES=%q: want 1 to 5 GiB (a POST upload's limit) in bytes", v))
-		}
-		c.MaxBytes = n
+	var err error
+	if c.MaxBytes, err = boundedInt("RECORDING_MAX_BYTES", 1, 5<<30, "1 to 5 GiB (a POST upload's limit) in bytes"); err != nil {
+		errs = append(errs, err)
 	}
 	return c, errors.Join(errs...)
 }
@@ -55,12 +50,9 @@ func ConferenceFilesFromEnv() (ConferenceFiles, error) {
 	if c.Bucket == "" {
 		errs = append(errs, errors.New("BUCKET is not set"))
 	}
-	if v := os.Getenv("CONFERENCE_FILE_MAX_BYTES"); v != "" {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || n < 1 || n > 5<<30 {
-			errs = append(errs, fmt.Errorf("CONFERENCE_FILE_MAX_BYTES=%q: want 1 to 5 GiB in bytes", v))
-		}
-		c.MaxBytes = n
+	var err error
+	if c.MaxBytes, err = boundedInt("CONFERENCE_FILE_MAX_BYTES", 1, 5<<30, "1 to 5 GiB in bytes"); err != nil {
+		errs = append(errs, err)
 	}
 	return c, errors.Join(errs...)
 }
