@@ -234,8 +234,7 @@ func (s *Service) ConveneSession(ctx context.Context, who domain.Principal, prat
 	events := make([]domain.OutboxEvent, len(x.Bodies))
 	for i, b := range x.Bodies {
 		names[i] = b.Name
-		events[i] = domain.OutboxEvent{Kind: domain.EventSessionConvened, Seq: int64(i + 1), At: now,
-			Data: map[string]string{"conferenceId": c.ID, "bodyId": b.BodyID}}
+		events[i] = domain.SessionConvenedEvent(c.ID, b.BodyID, i+1, now)
 	}
 	detail := fmt.Sprintf("Seduta n. %d del %s – %s – enti convocati: %s", x.Seq, domain.FormatRome(x.Start), x.Place, strings.Join(names, ", "))
 	err = s.store.ConveneSession(ctx, store.ConveneChange{Session: x, Conference: &next, Pratica: pratica, Events: events,

@@ -11,8 +11,7 @@ import (
 // changeEvent is the outbox event of a state change, numbered by the
 // request's next version so every change mails once.
 func changeEvent(r *domain.Request, from domain.State, now time.Time) domain.OutboxEvent {
-	return domain.OutboxEvent{Kind: domain.EventStateChanged, Seq: r.Version + 1, At: now,
-		Data: map[string]string{"from": string(from), "to": string(r.State)}}
+	return domain.StateChangedEvent(r, from, "", now)
 }
 
 // managerRequest loads a request for the regional service.

@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"sort"
-	"strconv"
 	"time"
 
 	"suapcds/shared/domain"
@@ -36,7 +35,7 @@ func (s *Service) CreateRequest(ctx context.Context, who domain.Principal, id st
 	r.OfficeName = office.Name
 	h := domain.NewHistory(p.ID, who, domain.OpRequestCreated,
 		"Videoconferenza del "+domain.FormatRome(r.Start)+" ("+domain.DurationLabel(r.DurationMinutes)+")", now)
-	ev := domain.OutboxEvent{Kind: domain.EventRequestCreated, Seq: 1, At: now}
+	ev := domain.RequestCreatedEvent(now)
 	if err := s.store.CreateRequest(ctx, r, h, ev); err != nil {
 		return nil, err
 	}
@@ -188,8 +187,7 @@ func (s *Service) PostMessage(ctx context.Context, who domain.Principal, id, sub
 		return nil, err
 	}
 	h := domain.NewHistory(r.PraticaID, who, domain.OpMessageSent, m.Subject, now)
-	ev := domain.OutboxEvent{Kind: domain.EventMessagePosted, Seq: int64(m.Seq), At: now,
-		Data: map[string]string{"seq": strconv.Itoa(m.Seq), "senderRole": string(who.Role)}}
+	ev := domain.MessagePostedEvent(m, who.Role, now)
 	if err := s.store.AddMessage(ctx, r, m, h, ev); err != nil {
 		return nil, err
 	}

@@ -208,9 +208,8 @@ func (r *runState) handle(ctx context.Context, q *domain.Request) {
 		if cal, err = r.calendar(ctx, q.OfficeID); err == nil {
 			last := cal.LastRequestDay(workdays.DateOf(q.Start), r.h.leadDays)
 			if r.today.After(last) {
-				err = r.remind(ctx, q, domain.EventReminderUnanswered, domain.OpReminderUnanswered,
-					"Videoconferenza del "+domain.FormatRome(q.Start)+" ancora senza riscontro del servizio",
-					map[string]string{"lastRequestDay": last.String()})
+				err = r.remind(ctx, q, domain.ReminderUnansweredEvent(q, last, r.now), domain.OpReminderUnanswered,
+					"Videoconferenza del "+domain.FormatRome(q.Start)+" ancora senza riscontro del servizio")
 			}
 		}
 	case q.State == domain.StateProcessing && q.Recording:
@@ -222,9 +221,8 @@ func (r *runState) handle(ctx context.Context, q *domain.Request) {
 			ended := workdays.DateOf(q.End())
 			due := cal.AddWorkdays(ended, domain.RecordingGraceDays)
 			if r.today.After(due) {
-				err = r.remind(ctx, q, domain.EventReminderRecording, domain.OpReminderRecording,
-					"Registrazione della videoconferenza del "+domain.FormatRome(q.Start)+" non ancora acquisita",
-					map[string]string{"endedOn": ended.String(), "due": due.String()})
+				err = r.remind(ctx, q, domain.ReminderRecordingEvent(q, ended, due, r.now), domain.OpReminderRecording,
+					"Registrazione della videoconferenza del "+domain.FormatRome(q.Start)+" non ancora acquisita")
 			}
 		}
 	}
@@ -256,9 +254,8 @@ func (r *runState) skipped(ctx context.Context, q *domain.Request, why string) {
 		slog.String("requestId", q.ID), slog.String("state", string(q.State)), slog.String("why", why))
 }
 
-// remind enqueues the reminder kind for q once, with its history entry.
-func (r *runState) remind(ctx context.Context, q *domain.Request, kind domain.EventKind, op domain.Operation, detail string, data map[string]string) error {
-	ev := domain.OutboxEvent{Kind: kind, PraticaID: q.PraticaID, RequestID: q.ID, Seq: 1, At: r.now, Data: data}
+// remind enqueues the reminder ev for q once, with its history entry.
+func (r *runState) remind(ctx context.Context, q *domain.Request, ev domain.OutboxEvent, op domain.Operation, detail string) error {
 	// Already sent by an earlier run: a read, not a failing write.
 	switch _, err := r.h.store.GetOutbox(ctx, store.OutboxID(ev)); {
 	case err == nil:
@@ -278,7 +275,7 @@ func (r *runState) remind(ctx context.Context, q *domain.Request, kind domain.Ev
 		r.res.AlreadyDone++ // a concurrent run won
 	case err != nil:
 		return err
-	case kind == domain.EventReminderUnanswered:
+	case ev.Kind == domain.EventReminderUnanswered:
 		r.res.RemindedUnanswered++
 	default:
 		r.res.RemindedRecording++
@@ -300,8 +297,7 @@ func (r *runState) expire(ctx context.Context, q *domain.Request) error {
 	hist := domain.NewHistory(cur.PraticaID, domain.System, domain.OpRequestExpired,
 		"Videoconferenza del "+domain.FormatRome(cur.Start)+": stato "+cur.State.Label(), r.now)
 	// Seq is the version the update writes, as for every state change.
-	ev := domain.OutboxEvent{Kind: domain.EventStateChanged, Seq: cur.Version + 1, At: r.now,
-		Data: map[string]string{"from": string(from), "to": string(cur.State), "reason": domain.ReasonExpired}}
+	ev := domain.StateChangedEvent(cur, from, domain.ReasonExpired, r.now)
 	switch err := r.h.store.UpdateRequest(ctx, cur, []domain.HistoryEntry{hist}, ev); {
 	case errors.Is(err, domain.ErrConflict), errors.Is(err, store.ErrAlreadyEnqueued):
 		// Answered (or expired by a concurrent run) between the read and

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	htmltemplate "html/template"
 	"net/url"
-	"strconv"
 	"strings"
 	texttemplate "text/template"
 	"time"
@@ -19,6 +18,7 @@ import (
 	"suapcds/shared/s3get"
 	"suapcds/shared/signedlink"
 	"suapcds/shared/store"
+	"suapcds/shared/workdays"
 )
 
 //go:embed templates/mail.txt.tmpl templates/mail.html.tmpl
@@ -46,13 +46,6 @@ const (
 	mailRemindAnswer   mailKind = "sollecito-risposta"
 	mailRemindRecord   mailKind = "sollecito-registrazione"
 	mailConvocation    mailKind = "convocazione"
-)
-
-// The scheduled validator's reminders (functions/leadtime), named here by
-// value so this package does not wait for that one.
-const (
-	eventReminderUnanswered domain.EventKind = "reminder_unanswered"
-	eventReminderRecording  domain.EventKind = "reminder_recording"
 )
 
 const (
@@ -136,7 +129,7 @@ func (h *Handler) compose(ctx context.Context, ob *store.OutboxItem, now time.Ti
 	}
 	switch kind {
 	case domain.EventRequestCreated, domain.EventMessagePosted, domain.EventStateChanged,
-		eventReminderUnanswered, eventReminderRecording:
+		domain.EventReminderUnanswered, domain.EventReminderRecording:
 	default:
 		return nil, skip("unknown_kind", fmt.Errorf("no mail for event kind %q", ob.Kind))
 	}
@@ -163,16 +156,13 @@ func (h *Handler) compose(ctx context.Context, ob *store.OutboxItem, now time.Ti
 		return h.toService(ob, r, office, d, mailNewRequest, subject, now)
 
 	case domain.EventMessagePosted:
-		seq, _ := strconv.Atoi(ob.Data["seq"])
-		if seq == 0 {
-			seq = int(ob.Seq)
-		}
-		m, err := h.message(ctx, r.ID, seq)
+		mp := domain.ReadMessagePosted(ob.Data, ob.Seq)
+		m, err := h.message(ctx, r.ID, mp.Seq)
 		if err != nil {
 			return nil, err
 		}
 		d.Message = &messageData{Subject: m.Subject, Body: m.Body, Sender: m.SenderName}
-		role := domain.Role(ob.Data["senderRole"])
+		role := mp.SenderRole
 		if role == "" {
 			role = m.SenderRole
 		}
@@ -186,20 +176,21 @@ func (h *Handler) compose(ctx context.Context, ob *store.OutboxItem, now time.Ti
 		subject := fmt.Sprintf("Nuovo messaggio – %s – pratica %s: %s", d.Office, d.PraticaNumber, m.Subject)
 		return h.toService(ob, r, office, d, mailToService, subject, now)
 
-	case eventReminderUnanswered:
+	case domain.EventReminderUnanswered:
 		h.addLink(&d, r.ID, now)
-		d.Due = italianDate(ob.Data["lastRequestDay"])
+		d.Due = italianDate(domain.ReadReminderUnanswered(ob.Data))
 		subject := fmt.Sprintf("Sollecito: richiesta di videoconferenza senza risposta – %s – pratica %s – %s", d.Office, d.PraticaNumber, d.Start)
 		return h.toService(ob, r, office, d, mailRemindAnswer, subject, now)
 
-	case eventReminderRecording:
+	case domain.EventReminderRecording:
 		h.addLink(&d, r.ID, now)
-		d.Due = italianDate(ob.Data["due"])
+		d.Due = italianDate(domain.ReadReminderRecording(ob.Data))
 		subject := fmt.Sprintf("Sollecito: registrazione da acquisire – %s – pratica %s – %s", d.Office, d.PraticaNumber, d.Start)
 		return h.toService(ob, r, office, d, mailRemindRecord, subject, now)
 
 	default: // domain.EventStateChanged
-		from, to := domain.State(ob.Data["from"]), domain.State(ob.Data["to"])
+		sc := domain.ReadStateChanged(ob.Data)
+		from, to := sc.From, sc.To
 		if to == "" {
 			to = r.State
 		}
@@ -233,7 +224,8 @@ func (h *Handler) compose(ctx context.Context, ob *store.OutboxItem, now time.Ti
 // sends it (Reply-To the office), with the meeting's date and time and, when
 // a videoconference booking covers it, its code, password and link.
 func (h *Handler) convocation(ctx context.Context, ob *store.OutboxItem, now time.Time) (*composed, error) {
-	confID, bodyID := ob.Data["conferenceId"], ob.Data["bodyId"]
+	sc := domain.ReadSessionConvened(ob.Data)
+	confID, bodyID := sc.ConferenceID, sc.BodyID
 	if ob.PraticaID == "" || ob.RequestID == "" || confID == "" || bodyID == "" {
 		return nil, skip("no_session", errors.New("the event names no session, conference or body"))
 	}
@@ -505,12 +497,11 @@ func (h *Handler) invitation(ob *store.OutboxItem, r *domain.Request, d mailData
 }
 
 // italianDate turns "2006-01-02" into "02-01-2006"; anything else is "".
-func italianDate(s string) string {
-	d, err := time.Parse(time.DateOnly, s)
-	if err != nil {
+func italianDate(d workdays.Date) string {
+	if d.IsZero() {
 		return ""
 	}
-	return d.Format("02-01-2006")
+	return fmt.Sprintf("%02d-%02d-%04d", d.Day, int(d.Month), d.Year)
 }
 
 // oneLine makes s a single header line of at most maxSubjectRunes runes.
