@@ -13,6 +13,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -117,4 +118,26 @@ func (s *Signer) Verify(token string, p Purpose, requestID string, now time.Time
 		return expiry, ErrExpired
 	}
 	return expiry, nil
+}
+
+// Where the links lead: the manager function serves both pages, notify
+// mails them. This is the one place their paths are spelled.
+const (
+	// AnswerPath is a request's answer page: AnswerPath + {requestId}.
+	AnswerPath = "/gestore/richieste/"
+	// ConvocationPath is a convened body's download:
+	// ConvocationPath + {praticaId}/{conferenceId}/{sessionId}.
+	ConvocationPath = "/enti/convocazioni/"
+)
+
+// AnswerURL is the mailed link to request id's page under base (the public
+// origin, no trailing slash), carrying token.
+func AnswerURL(base, requestID, token string) string {
+	return base + AnswerPath + url.PathEscape(requestID) + "?" + url.Values{"t": {token}}.Encode()
+}
+
+// ConvocationURL is the mailed link to a session's convocation download.
+func ConvocationURL(base, praticaID, conferenceID, sessionID, token string) string {
+	return base + ConvocationPath + url.PathEscape(praticaID) + "/" + url.PathEscape(conferenceID) + "/" +
+		url.PathEscape(sessionID) + "?" + url.Values{"t": {token}}.Encode()
 }

@@ -85,3 +85,12 @@ func FuzzVerify(f *testing.F) {
 		}
 	})
 }
+
+func TestLinkURLs(t *testing.T) {
+	if got := AnswerURL("https://v.example.it", "r 1", "v1.a+b"); got != "https://v.example.it/gestore/richieste/r%201?t=v1.a%2Bb" {
+		t.Errorf("answer: %s", got)
+	}
+	if got := ConvocationURL("https://v.example.it", "p", "c", "s", "tok"); got != "https://v.example.it/enti/convocazioni/p/c/s?t=tok" {
+		t.Errorf("convocation: %s", got)
+	}
+}

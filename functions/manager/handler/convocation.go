@@ -13,7 +13,7 @@ import (
 // convocation file when it was too big to attach to the mail:
 // {PUBLIC_BASE_URL}/enti/convocazioni/{praticaId}/{conferenceId}/{sessionId}?t={token}.
 // notify signs the token (signedlink.Convocation) with the same LINK_KEY.
-const ConvocationPath = "/enti/convocazioni/"
+const ConvocationPath = signedlink.ConvocationPath
 
 // convocation verifies the link and redirects to a short-lived pre-signed
 // GET of the file, so the mailed link outlives any credentials: it is ours,

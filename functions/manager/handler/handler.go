@@ -41,8 +41,8 @@ const cancelRoute = "POST /booking-requests/{requestId}/cancel"
 // PageRoutes lists the signed-link pages' routes (no JWT: the link's token
 // is the credential).
 var PageRoutes = []string{
-	"GET /gestore/richieste/{requestId}",
-	"POST /gestore/richieste/{requestId}/{action}",
+	"GET " + signedlink.AnswerPath + "{requestId}",
+	"POST " + signedlink.AnswerPath + "{requestId}/{action}",
 	convocationRoute,
 }
 

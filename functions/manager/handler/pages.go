@@ -207,7 +207,7 @@ func (h handler) act(w http.ResponseWriter, r *http.Request, id, tok string) {
 		h.show(w, r, id, tok, status, d)
 		return
 	}
-	http.Redirect(w, r, "/gestore/richieste/"+url.PathEscape(id)+"?t="+url.QueryEscape(tok)+"&esito="+outcome, http.StatusSeeOther)
+	http.Redirect(w, r, signedlink.AnswerPath+url.PathEscape(id)+"?t="+url.QueryEscape(tok)+"&esito="+outcome, http.StatusSeeOther)
 }
 
 // show renders the request page, setting the CSRF cookie when missing.
@@ -271,7 +271,7 @@ func (h handler) uploadForms(r *http.Request, id, tok string, d *pageData) {
 	if strings.HasPrefix(r.Host, "127.0.0.1") || strings.HasPrefix(r.Host, "localhost") {
 		scheme = "http"
 	}
-	back := scheme + "://" + r.Host + "/gestore/richieste/" + url.PathEscape(id) + "?t=" + url.QueryEscape(tok) + "&esito=registrazione"
+	back := scheme + "://" + r.Host + signedlink.AnswerPath + url.PathEscape(id) + "?t=" + url.QueryEscape(tok) + "&esito=registrazione"
 	who := app.LinkPrincipal(id)
 	for _, k := range uploadKinds {
 		f, err := h.rec.UploadOfKind(r.Context(), who, id, k.types[0], back)

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	htmltemplate "html/template"
-	"net/url"
 	"strings"
 	texttemplate "text/template"
 	"time"
@@ -49,12 +48,6 @@ const (
 )
 
 const (
-	// managerPagePath is where the manager function serves a request's
-	// signed-link page: {PUBLIC_BASE_URL}/gestore/richieste/{id}?t={token}.
-	managerPagePath = "/gestore/richieste/"
-	// convocationPath is the manager function's download route of a
-	// convocation (its handler.ConvocationPath).
-	convocationPath = "/enti/convocazioni/"
 	// icsUIDDomain makes an invitation's UID: <requestId>@suapcds.
 	icsUIDDomain    = "suapcds"
 	maxSubjectRunes = 200
@@ -338,7 +331,7 @@ func (h *Handler) convocationFile(ctx context.Context, p *domain.Pratica, x *dom
 	// time), on Rome's calendar: the same hour across a DST change.
 	expiry := x.Start.In(clock.Rome).AddDate(0, 0, convocationLinkDays)
 	tok := h.d.Links.SignUntil(signedlink.Convocation, signedlink.ConvocationSubject(p.ID, x.ConferenceID, x.ID), expiry)
-	c.FileLink = h.baseURL + convocationPath + p.ID + "/" + x.ConferenceID + "/" + x.ID + "?t=" + url.QueryEscape(tok)
+	c.FileLink = signedlink.ConvocationURL(h.baseURL, p.ID, x.ConferenceID, x.ID, tok)
 	c.FileLinkExpiry = domain.FormatRome(expiry)
 	return nil
 }
@@ -393,8 +386,7 @@ func (h *Handler) baseData(r *domain.Request, office *domain.Office) mailData {
 // token is a credential: it goes into the mail and nowhere else.
 func (h *Handler) addLink(d *mailData, requestID string, now time.Time) {
 	token := h.d.Links.Sign(signedlink.Answer, requestID, now)
-	d.Link = h.baseURL + managerPagePath + url.PathEscape(requestID) + "?" +
-		url.Values{"t": {token}}.Encode()
+	d.Link = signedlink.AnswerURL(h.baseURL, requestID, token)
 	d.LinkExpiry = domain.FormatRome(now.Add(h.d.Links.TTL()))
 }
 
