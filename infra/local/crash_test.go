@@ -60,7 +60,10 @@ type child struct {
 	killed time.Time
 }
 
-var baseRe = regexp.MustCompile(`API\s+(http://127\.0\.0\.1:\d+)`)
+var (
+	baseRe      = regexp.MustCompile(`API\s+(http://127\.0\.0\.1:\d+)`)
+	messageIDRe = regexp.MustCompile(`(?m)^Message-ID:\s*<([^@>]+)@`)
+)
 
 // startChild starts the local run on dir and waits for its start-up block.
 func startChild(t *testing.T, dir string, extra ...string) *child {
@@ -273,7 +276,7 @@ func countOutbox(t *testing.T, dir string) outboxCount {
 		if err != nil {
 			t.Fatal(err)
 		}
-		m := regexp.MustCompile(`(?m)^Message-ID:\s*<([^@>]+)@`).FindSubmatch(raw)
+		m := messageIDRe.FindSubmatch(raw)
 		if m == nil {
 			t.Fatalf("%s: no Message-ID", f)
 		}

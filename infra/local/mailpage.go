@@ -187,10 +187,10 @@ type outboxStatus struct {
 }
 
 type outboxEntry struct {
-	ID     string `json:"id"`
-	Kind   string `json:"kind"`
-	Status string `json:"status"`
-	DueAt  string `json:"dueAt"`
+	ID     string    `json:"id"`
+	Kind   string    `json:"kind"`
+	Status string    `json:"status"`
+	DueAt  time.Time `json:"dueAt"`
 }
 
 func (s *site) outbox(w http.ResponseWriter, r *http.Request) {
@@ -202,8 +202,7 @@ func (s *site) outbox(w http.ResponseWriter, r *http.Request) {
 	}
 	st := outboxStatus{Unsent: len(items), More: len(items) == store.MaxPageSize, Items: []outboxEntry{}}
 	for _, it := range items {
-		at, _, _ := strings.Cut(it.DueAt, "#")
-		st.Items = append(st.Items, outboxEntry{ID: it.ID, Kind: it.Kind, Status: it.Status, DueAt: at})
+		st.Items = append(st.Items, outboxEntry{ID: it.ID, Kind: it.Kind, Status: it.Status, DueAt: it.Due()})
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -51,6 +52,14 @@ const unsentPK = "OUTBOX#UNSENT"
 // dueKey is IndexUnsent's sort key: the due time, then the id, so that
 // items due at once have one order on every backend.
 func dueKey(t time.Time, id string) string { return sortTime(t) + "#" + id }
+
+// Due is when the sweep may take the item up (the zero time once it is
+// delivered, or for an item written before the index existed).
+func (o OutboxItem) Due() time.Time {
+	at, _, _ := strings.Cut(o.DueAt, "#")
+	t, _ := time.Parse(time.RFC3339Nano, at)
+	return t
+}
 
 // Errors of the Outbox methods.
 var (

@@ -183,21 +183,7 @@ func (h *Handler) Handle(ctx context.Context, ev events.DynamoDBEvent) (events.D
 	if lc, ok := lambdacontext.FromContext(ctx); ok {
 		log = log.With("requestId", lc.AwsRequestID)
 	}
-	outcomes := make([]outcome, len(ev.Records))
-	jobs := make(chan int)
-	var wg sync.WaitGroup
-	for range min(h.concurrency, len(ev.Records)) {
-		wg.Go(func() {
-			for i := range jobs {
-				outcomes[i] = h.record(ctx, log, &ev.Records[i])
-			}
-		})
-	}
-	for i := range ev.Records {
-		jobs <- i
-	}
-	close(jobs)
-	wg.Wait()
+	outcomes := h.each(len(ev.Records), func(i int) outcome { return h.record(ctx, log, &ev.Records[i]) })
 
 	var resp events.DynamoDBEventResponse
 	var counts [len(outcomeNames)]int
@@ -212,6 +198,27 @@ func (h *Handler) Handle(ctx context.Context, ev events.DynamoDBEvent) (events.D
 		"skipped", counts[skipped], "retry", counts[retry], "deferred", counts[deferred], "ignored", counts[ignored],
 		"ms", time.Since(start).Milliseconds())
 	return resp, nil
+}
+
+// each runs do(i) for every i below n, h.concurrency at a time, and returns
+// the outcomes in order: the one worker pool of the stream and the sweep.
+func (h *Handler) each(n int, do func(i int) outcome) []outcome {
+	outcomes := make([]outcome, n)
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	for range min(h.concurrency, n) {
+		wg.Go(func() {
+			for i := range jobs {
+				outcomes[i] = do(i)
+			}
+		})
+	}
+	for i := range n {
+		jobs <- i
+	}
+	close(jobs)
+	wg.Wait()
+	return outcomes
 }
 
 // isOutboxInsert is the template's event filter, applied again: the local

@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
-	"sync"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -78,29 +76,14 @@ func (h *Handler) Sweep(ctx context.Context) (SweepResult, error) {
 		if len(todo) == 0 {
 			break // nothing new: what is left failed in this run already
 		}
-		if res.Due == 0 {
-			at, _, _ := strings.Cut(items[0].DueAt, "#")
-			if due, err := time.Parse(time.RFC3339Nano, at); err == nil && now.After(due) {
-				res.OldestDueSeconds = int64(now.Sub(due) / time.Second)
-			}
+		if due := items[0].Due(); res.Due == 0 && now.After(due) {
+			res.OldestDueSeconds = int64(now.Sub(due) / time.Second)
 		}
 		res.Due += len(todo)
-		outcomes := make([]outcome, len(todo))
-		jobs := make(chan int)
-		var wg sync.WaitGroup
-		for range min(h.concurrency, len(todo)) {
-			wg.Go(func() {
-				for j := range jobs {
-					it := &items[todo[j]]
-					outcomes[j] = h.deliver(ctx, log, it.ID, it.Kind)
-				}
-			})
-		}
-		for j := range todo {
-			jobs <- j
-		}
-		close(jobs)
-		wg.Wait()
+		outcomes := h.each(len(todo), func(j int) outcome {
+			it := &items[todo[j]]
+			return h.deliver(ctx, log, it.ID, it.Kind)
+		})
 		for _, o := range outcomes {
 			switch o {
 			case sent:
