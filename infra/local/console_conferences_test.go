@@ -26,6 +26,7 @@ import (
 	cdscheck "suapcds/functions/cdscheck/handler"
 	"suapcds/shared/app"
 	"suapcds/shared/clock"
+	"suapcds/shared/recording/s3test"
 )
 
 // aheadClock is the system clock moved forward on demand: the conferences'
@@ -466,21 +467,8 @@ func TestConsoleRecordingDownload(t *testing.T) {
 		t.Fatalf("upload form: %d %s", res.status, res.body)
 	}
 	recording := []byte("the meeting, recorded")
-	var body bytes.Buffer
-	w := multipart.NewWriter(&body)
-	for k, v := range form.Fields {
-		_ = w.WriteField(k, v)
-	}
-	fw, _ := w.CreateFormFile("file", "seduta.mp4")
-	_, _ = fw.Write(recording)
-	_ = w.Close()
-	up, err := client.Post(form.URL, w.FormDataContentType(), &body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	up.Body.Close()
-	if up.StatusCode != http.StatusCreated {
-		t.Fatalf("upload: %s", up.Status)
+	if st := s3test.PostForm(t, form.URL, form.Fields, nil, "seduta.mp4", recording); st != http.StatusCreated {
+		t.Fatalf("upload: %d", st)
 	}
 
 	b := newConsoleBrowser(t, r.BaseURL)

@@ -1,12 +1,10 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"io"
-	"mime/multipart"
 	"net/http"
 	"strings"
 	"testing"
@@ -18,6 +16,7 @@ import (
 	"suapcds/shared/app"
 	"suapcds/shared/clock"
 	"suapcds/shared/recording"
+	"suapcds/shared/recording/s3test"
 )
 
 // TestRecordingThroughLocalS3 is issue 6's flow on the local run: a
@@ -72,21 +71,8 @@ func TestRecordingThroughLocalS3(t *testing.T) {
 	}
 	post := func(content string) {
 		t.Helper()
-		var body bytes.Buffer
-		w := multipart.NewWriter(&body)
-		for k, v := range form.Fields {
-			_ = w.WriteField(k, v)
-		}
-		fw, _ := w.CreateFormFile("file", "seduta.mp4")
-		_, _ = fw.Write([]byte(content))
-		_ = w.Close()
-		up, err := client.Post(form.URL, w.FormDataContentType(), &body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		up.Body.Close()
-		if up.StatusCode != http.StatusCreated {
-			t.Fatalf("upload: %s", up.Status)
+		if st := s3test.PostForm(t, form.URL, form.Fields, nil, "seduta.mp4", []byte(content)); st != http.StatusCreated {
+			t.Fatalf("upload: %d", st)
 		}
 	}
 	post("the meeting, recorded")

@@ -92,6 +92,10 @@ func Create(t testing.TB, c *s3.Client, name string) {
 	})
 }
 
+// postClient keeps no connections, so a server under test shuts down with
+// nothing idle.
+var postClient = &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+
 // PostForm posts a pre-signed POST form as a browser does, the file last
 // (named name), with fields but for the values in set; it answers the
 // storage's status.
@@ -108,7 +112,7 @@ func PostForm(t testing.TB, url string, fields, set map[string]string, name stri
 	fw, _ := w.CreateFormFile("file", name)
 	_, _ = fw.Write(content)
 	_ = w.Close()
-	resp, err := http.Post(url, w.FormDataContentType(), &body)
+	resp, err := postClient.Post(url, w.FormDataContentType(), &body)
 	if err != nil {
 		t.Fatal(err)
 	}
