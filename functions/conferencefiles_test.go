@@ -52,10 +52,7 @@ func TestConferenceFileUpload(t *testing.T) {
 	if !strings.HasPrefix(form.Key, app.ConferenceFileUploadPrefix(id, c.ID)) || form.MaxBytes != 1<<20 || form.Fields["Content-Type"] != "application/pkcs7-mime" {
 		t.Fatalf("form %+v", form)
 	}
-	post := func(contentType string, content []byte) int {
-		t.Helper()
-		return s3test.PostForm(t, form.URL, form.Fields, map[string]string{"Content-Type": contentType}, "convocazione.pdf.p7m", content)
-	}
+	post := func(contentType string, content []byte) int { return postFile(t, form, contentType, content) }
 	if got := post("video/mp4", []byte("not a convocation")); got < 400 || got >= 500 {
 		t.Errorf("upload of another type: %d, want a 4xx", got)
 	}

@@ -144,14 +144,19 @@ func TestWrongMethod(t *testing.T) {
 		"/pratiche/p1/booking-requests":           "GET, POST",
 		"/pratiche/p1/conferences/c1/documents/x": "GET",
 	} {
+		served := 0
 		for _, fn := range e.functions {
 			res := apitest.New(t, fn).DoRaw("DELETE", path, &admin, nil, nil)
 			if res.Status == http.StatusNotFound {
 				continue // another function's path
 			}
+			served++
 			if res.Status != http.StatusMethodNotAllowed || res.Problem(t).Code != "method_not_allowed" || res.Header.Get("Allow") != allow {
 				t.Errorf("DELETE %s: %d %s, Allow %q, want 405 with Allow %q", path, res.Status, res.Body, res.Header.Get("Allow"), allow)
 			}
+		}
+		if served != 1 {
+			t.Errorf("%s is served by %d functions, want 1", path, served)
 		}
 	}
 }

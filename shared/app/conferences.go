@@ -346,16 +346,17 @@ func (s *Service) CloseConference(ctx context.Context, who domain.Principal, pra
 	if err := c.Close(in, sessions, workdays.DateOf(now)); err != nil {
 		return nil, err
 	}
+	// The calendar is read before the copy and the write: a failure after
+	// the commit would answer an error for a conference already concluded,
+	// one after the copy would leave a kept copy nothing uses.
+	cal, err := s.officeCalendar(ctx, p.OfficeID)
+	if err != nil {
+		return nil, err
+	}
 	if c.ClosingFileKey != "" {
 		if c.ClosingFileKey, err = s.keepConferenceFile(ctx, p.ID, c.ID, "closingFileKey", c.ClosingFileKey); err != nil {
 			return nil, err
 		}
-	}
-	// The calendar is read before writing: a failure after the commit would
-	// answer an error for a conference already concluded.
-	cal, err := s.officeCalendar(ctx, p.OfficeID)
-	if err != nil {
-		return nil, err
 	}
 	detail := fmt.Sprintf("Esito: %s; data di conclusione: %s", c.Outcome.Label(), c.EndDate.Italian())
 	if c.ClosingFileKey != "" {

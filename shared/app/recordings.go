@@ -304,8 +304,10 @@ func (rc *Recordings) Acquire(ctx context.Context, key string) (Outcome, string,
 			continue // changed meanwhile: judge it again as it now is
 		}
 		if err != nil {
-			// The write may have happened (a timeout): the copy stays, and a
-			// redelivery finds it held, or removes it.
+			// The write may have happened (a timeout): the copy stays. A
+			// redelivery then finds the request holding it, or makes and
+			// keeps a copy of its own; this one is left to the recordings'
+			// retention rule.
 			return "", "", err
 		}
 		// The upload has served: its key stays postable until the form

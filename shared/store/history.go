@@ -163,27 +163,20 @@ func (s *Repo) chainStart(ctx context.Context, praticaID string) (histchain.Head
 // at most MaxHistoryExport entries (else ErrHistoryTooLong).
 func (s *Repo) historyItems(ctx context.Context, praticaID string) ([]histchain.Entry, error) {
 	var out []histchain.Entry
-	q := Query{PK: praticaPK(praticaID), SKPrefix: skHistoryPref, Limit: MaxPageSize}
-	for {
-		res, err := s.query(ctx, q)
+	err := s.queryAll(ctx, Query{PK: praticaPK(praticaID), SKPrefix: skHistoryPref, Limit: MaxPageSize}, func(it Item) error {
+		e, err := historyChainFrom(it)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		for _, it := range res.Items {
-			e, err := historyChainFrom(it)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, e)
+		if out = append(out, e); len(out) > MaxHistoryExport {
+			return ErrHistoryTooLong
 		}
-		if len(out) > MaxHistoryExport {
-			return nil, ErrHistoryTooLong
-		}
-		if len(res.Items) < q.Limit {
-			return out, nil
-		}
-		q.Start = keyOf(res.Items[len(res.Items)-1], "")
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
+	return out, nil
 }
 
 func (s *Repo) historyHead(ctx context.Context, praticaID string) (*histchain.Head, error) {

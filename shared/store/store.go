@@ -380,27 +380,38 @@ func (s *Repo) GetRequest(ctx context.Context, id string) (*domain.Request, erro
 	return requestFrom(it)
 }
 
-// Messages returns the whole thread in order.
-func (s *Repo) Messages(ctx context.Context, requestID string) ([]domain.Message, error) {
-	var out []domain.Message
-	q := Query{PK: requestPK(requestID), SKPrefix: skMessagePref, Limit: MaxPageSize}
+// queryAll reads every item q selects on the table, page by page (q.Limit
+// a page), handing each to each in order; each's error stops the read.
+func (s *Repo) queryAll(ctx context.Context, q Query, each func(Item) error) error {
 	for {
 		res, err := s.query(ctx, q)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		for _, it := range res.Items {
-			m, err := messageFrom(it)
-			if err != nil {
-				return nil, err
+			if err := each(it); err != nil {
+				return err
 			}
-			out = append(out, m)
 		}
 		if len(res.Items) < q.Limit {
-			return out, nil
+			return nil
 		}
 		q.Start = keyOf(res.Items[len(res.Items)-1], "")
 	}
+}
+
+// Messages returns the whole thread in order.
+func (s *Repo) Messages(ctx context.Context, requestID string) ([]domain.Message, error) {
+	var out []domain.Message
+	err := s.queryAll(ctx, Query{PK: requestPK(requestID), SKPrefix: skMessagePref, Limit: MaxPageSize}, func(it Item) error {
+		m, err := messageFrom(it)
+		out = append(out, m)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // RequestThread reads the request's partition: the request, then its
@@ -408,32 +419,21 @@ func (s *Repo) Messages(ctx context.Context, requestID string) ([]domain.Message
 func (s *Repo) RequestThread(ctx context.Context, id string) (*domain.Request, []domain.Message, error) {
 	var r *domain.Request
 	var msgs []domain.Message
-	q := Query{PK: requestPK(id), Limit: MaxPageSize + 1}
-	for {
-		res, err := s.query(ctx, q)
-		if err != nil {
-			return nil, nil, err
+	err := s.queryAll(ctx, Query{PK: requestPK(id), Limit: MaxPageSize + 1}, func(it Item) (err error) {
+		t, _ := it[AttrType].(*types.AttributeValueMemberS)
+		switch {
+		case t == nil:
+		case t.Value == TypeRequest:
+			r, err = requestFrom(it)
+		case t.Value == TypeMessage:
+			var m domain.Message
+			m, err = messageFrom(it)
+			msgs = append(msgs, m)
 		}
-		for _, it := range res.Items {
-			t, _ := it[AttrType].(*types.AttributeValueMemberS)
-			switch {
-			case t == nil:
-			case t.Value == TypeRequest:
-				if r, err = requestFrom(it); err != nil {
-					return nil, nil, err
-				}
-			case t.Value == TypeMessage:
-				m, err := messageFrom(it)
-				if err != nil {
-					return nil, nil, err
-				}
-				msgs = append(msgs, m)
-			}
-		}
-		if len(res.Items) < q.Limit {
-			break
-		}
-		q.Start = keyOf(res.Items[len(res.Items)-1], "")
+		return err
+	})
+	if err != nil {
+		return nil, nil, err
 	}
 	if r == nil {
 		return nil, nil, domain.ErrNotFound
