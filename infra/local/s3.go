@@ -72,7 +72,7 @@ func openS3(dataDir string, logger *slog.Logger) (*localS3, error) {
 	if err != nil {
 		return nil, fmt.Errorf("local S3 %s: %w (another local run?)", filepath.Join(dataDir, s3File), err)
 	}
-	b := s3bolt.New(db)
+	b := &boltSafe{Backend: s3bolt.New(db)}
 	if ok, err := b.BucketExists(localBucket); err != nil {
 		db.Close()
 		return nil, err
@@ -233,4 +233,61 @@ func browserUploads(next http.Handler) http.Handler {
 		w.WriteHeader(status)
 		_, _ = io.Copy(w, bytes.NewReader(rec.Body.Bytes()))
 	})
+}
+
+// boltSafe keeps gofakes3's bolt backend from reading freed memory: its
+// GetObject hands back a reader over bytes that may alias the bolt file's
+// memory map, which a concurrent write can remap (a SIGSEGV seen in the
+// tests when a copy and a download ran together). Reads copy the object's
+// bytes under a read lock; every write of the backend takes the write lock.
+type boltSafe struct {
+	gofakes3.Backend
+	mu sync.RWMutex
+}
+
+func (b *boltSafe) GetObject(bucket, key string, rng *gofakes3.ObjectRangeRequest) (*gofakes3.Object, error) {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	obj, err := b.Backend.GetObject(bucket, key, rng)
+	if err != nil || obj.Contents == nil {
+		return obj, err
+	}
+	raw, err := io.ReadAll(obj.Contents)
+	obj.Contents.Close()
+	if err != nil {
+		return nil, err
+	}
+	obj.Contents = io.NopCloser(bytes.NewReader(raw))
+	return obj, nil
+}
+
+func (b *boltSafe) PutObject(bucket, key string, meta map[string]string, in io.Reader, size int64,
+	cond *gofakes3.PutConditions) (gofakes3.PutObjectResult, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.Backend.PutObject(bucket, key, meta, in, size, cond)
+}
+
+func (b *boltSafe) CopyObject(srcBucket, srcKey, dstBucket, dstKey string, meta map[string]string) (gofakes3.CopyObjectResult, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.Backend.CopyObject(srcBucket, srcKey, dstBucket, dstKey, meta)
+}
+
+func (b *boltSafe) DeleteObject(bucket, key string) (gofakes3.ObjectDeleteResult, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.Backend.DeleteObject(bucket, key)
+}
+
+func (b *boltSafe) DeleteMulti(bucket string, keys ...string) (gofakes3.MultiDeleteResult, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.Backend.DeleteMulti(bucket, keys...)
+}
+
+func (b *boltSafe) CreateBucket(name string) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.Backend.CreateBucket(name)
 }
