@@ -59,13 +59,13 @@ bench:
 	$(TESTSTACK) -- $(GO) run ./infra/bench $(BENCHFLAGS)
 
 # --- Lambda binaries ---------------------------------------------------------
-# Every folder functions/<name>/ with a main.go is a Lambda. The flags are the
+# Every folder functions/<name>/ with a bootstrap/main.go is a Lambda. The flags are the
 # ones the provided.al2023 runtime wants (see DESIGN.md "Build"): a static
 # binary named bootstrap, without the RPC mode (lambda.norpc), paths and
 # symbols stripped. `make build` builds them all for Lambda (linux/arm64) into
 # dist/<name>/bootstrap, `make build-host` for this machine into
 # dist/host/<name>/bootstrap (what aws-lambda-rie runs in tests).
-FUNCTIONS := $(patsubst functions/%/main.go,%,$(wildcard functions/*/main.go))
+FUNCTIONS := $(patsubst functions/%/bootstrap/main.go,%,$(wildcard functions/*/bootstrap/main.go))
 LAMBDA_BUILDFLAGS = -tags lambda.norpc -trimpath -ldflags='-s -w'
 LAMBDA_BUILD = CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build $(LAMBDA_BUILDFLAGS)
 HOST_GOOS = $(shell $(GO) env GOOS)
@@ -75,7 +75,7 @@ HOST_GOARCH = $(shell $(GO) env GOARCH)
 
 build:
 	@set -e; for f in $(FUNCTIONS); do \
-		$(LAMBDA_BUILD) -o dist/$$f/bootstrap ./functions/$$f; \
+		$(LAMBDA_BUILD) -o dist/$$f/bootstrap ./functions/$$f/bootstrap; \
 		printf '%-12s linux/arm64  %6.2f MiB  dist/%s/bootstrap\n' "$$f" \
 			"$$(wc -c < dist/$$f/bootstrap | awk '{print $$1/1048576}')" "$$f"; \
 	done
@@ -83,7 +83,7 @@ build:
 build-host:
 	@set -e; for f in $(FUNCTIONS); do \
 		CGO_ENABLED=0 GOOS=$(HOST_GOOS) GOARCH=$(HOST_GOARCH) $(GO) build $(LAMBDA_BUILDFLAGS) \
-			-o dist/host/$$f/bootstrap ./functions/$$f; \
+			-o dist/host/$$f/bootstrap ./functions/$$f/bootstrap; \
 		printf '%-12s %s/%s  %6.2f MiB  dist/host/%s/bootstrap\n' "$$f" $(HOST_GOOS) $(HOST_GOARCH) \
 			"$$(wc -c < dist/host/$$f/bootstrap | awk '{print $$1/1048576}')" "$$f"; \
 	done
@@ -97,33 +97,33 @@ clean-build:
 # its folder and one target here (functions/template_test.go checks).
 ARTIFACTS_CHECK = $(if $(ARTIFACTS_DIR),,$(error ARTIFACTS_DIR is not set: run through `sam build`, or use `make build`))
 
-build-CdscheckFunction:
+build-PraticheFunction:
 	$(ARTIFACTS_CHECK)
-	$(LAMBDA_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/cdscheck
+	$(LAMBDA_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/pratiche/bootstrap
 
 build-BookingsFunction:
 	$(ARTIFACTS_CHECK)
-	$(LAMBDA_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/bookings
+	$(LAMBDA_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/bookings/bootstrap
 
 build-NotifyFunction:
 	$(ARTIFACTS_CHECK)
-	$(LAMBDA_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/notify
+	$(LAMBDA_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/notify/bootstrap
 
 build-ManagerFunction:
 	$(ARTIFACTS_CHECK)
-	$(LAMBDA_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/manager
+	$(LAMBDA_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/manager/bootstrap
 
 build-LeadtimeFunction:
 	$(ARTIFACTS_CHECK)
-	$(LAMBDA_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/leadtime
+	$(LAMBDA_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/leadtime/bootstrap
 
 build-RecordingsFunction:
 	$(ARTIFACTS_CHECK)
-	$(LAMBDA_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/recordings
+	$(LAMBDA_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/recordings/bootstrap
 
 build-ConsoleFunction:
 	$(ARTIFACTS_CHECK)
-	$(LAMBDA_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/console
+	$(LAMBDA_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/console/bootstrap
 
 # Lint template.yaml (SAM transform included) with cfn-lint, where installed.
 lint-template:

@@ -190,7 +190,7 @@ func TestBucketKeepsFilesImmutable(t *testing.T) {
 	}
 
 	// Who may write kept files (a copy's target): only the functions that
-	// copy — recordings (acquisition) and cdscheck (convening).
+	// copy — recordings (acquisition) and pratiche (convening).
 	writers := map[string][]string{}
 	for id, f := range fns {
 		for _, pol := range f.props.Policies {
@@ -215,7 +215,7 @@ func TestBucketKeepsFilesImmutable(t *testing.T) {
 			}
 		}
 	}
-	want := map[string][]string{"RecordingsFunction": {"recordings/*"}, "CdscheckFunction": {"conferences/*"}}
+	want := map[string][]string{"RecordingsFunction": {"recordings/*"}, "PraticheFunction": {"conferences/*"}}
 	if len(writers) != len(want) {
 		t.Errorf("s3:PutObject on kept files: %v, want %v", writers, want)
 	}

@@ -13,7 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
-	managerfn "suapcds/functions/manager/handler"
+	managerfn "suapcds/functions/manager"
 	"suapcds/shared/api"
 	"suapcds/shared/app"
 	"suapcds/shared/domain"

@@ -40,8 +40,8 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	leadtime "suapcds/functions/leadtime/handler"
-	notify "suapcds/functions/notify/handler"
+	leadtime "suapcds/functions/leadtime"
+	notify "suapcds/functions/notify"
 	"suapcds/infra/lambdapkg"
 	"suapcds/shared/clock"
 	"suapcds/shared/domain"
@@ -78,12 +78,12 @@ type rieCase struct {
 // on the real clock here). Samples not listed run after these, by file name,
 // with the default checks.
 var rieCases = []rieCase{
-	{file: "cdscheck-put-pratica.json", status: 201},
-	{file: "cdscheck-get-pratica.json", status: 200},
-	{file: "cdscheck-cds-check.json", status: 200},
-	{file: "cdscheck-verifications.json", status: 200},
-	{file: "cdscheck-history.json", status: 200},
-	{file: "cdscheck-history-export.json", status: 200},
+	{file: "pratiche-put-pratica.json", status: 201},
+	{file: "pratiche-get-pratica.json", status: 200},
+	{file: "pratiche-cds-check.json", status: 200},
+	{file: "pratiche-verifications.json", status: 200},
+	{file: "pratiche-history.json", status: 200},
+	{file: "pratiche-history-export.json", status: 200},
 	{file: "bookings-create-request.json", status: 201, event: bookableStart},
 	{file: "bookings-pratica-requests.json", status: 200, setup: placeSampleRequest},
 	{file: "bookings-get-request.json", status: 200},
@@ -115,8 +115,8 @@ var rieEnv = map[string]map[string]string{
 	// BUCKET and MinIO's credentials: the page presigns the upload form.
 	"manager":    withRecordingsEnv(map[string]string{"LINK_KEY": "suapcds-events-sample-link-key-0123456789"}),
 	"recordings": withRecordingsEnv(nil),
-	// BUCKET: cdscheck presigns the conferences' files and HEADs them.
-	"cdscheck": withRecordingsEnv(nil),
+	// BUCKET: pratiche presigns the conferences' files and HEADs them.
+	"pratiche": withRecordingsEnv(nil),
 	// SES_ENDPOINT (the SES v2 emulator) comes with the *_ENDPOINT variables.
 	// BUCKET: it attaches the convocations.
 	"notify": withRecordingsEnv(map[string]string{
@@ -227,7 +227,7 @@ func buildBootstraps(t *testing.T, dir string, folders []string) {
 	t.Helper()
 	var pkgs []string
 	for _, f := range folders {
-		pkgs = append(pkgs, "./functions/"+f)
+		pkgs = append(pkgs, "./functions/"+f+"/bootstrap")
 	}
 	if _, err := lambdapkg.Build(moduleRoot, dir, pkgs...); err != nil {
 		t.Fatal(err)

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	managerfn "suapcds/functions/manager/handler"
+	managerfn "suapcds/functions/manager"
 	"suapcds/shared/app"
 	"suapcds/shared/domain"
 	"suapcds/shared/recording"

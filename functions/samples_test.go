@@ -43,10 +43,10 @@ func TestSamplesThroughHandlers(t *testing.T) {
 			t.Errorf("%s: status %d, want %d: %s", name, res.StatusCode, want, res.Body)
 		}
 	}
-	replay("cdscheck-put-pratica", 201)
-	replay("cdscheck-get-pratica", 200)
-	replay("cdscheck-cds-check", 200)
-	replay("cdscheck-verifications", 200)
+	replay("pratiche-put-pratica", 201)
+	replay("pratiche-get-pratica", 200)
+	replay("pratiche-cds-check", 200)
+	replay("pratiche-verifications", 200)
 	replay("bookings-create-request", 201)
 
 	// The request samples name a fixed request: decline the one just made,
@@ -74,27 +74,27 @@ func TestSamplesThroughHandlers(t *testing.T) {
 	replay("bookings-last-day", 200)
 	replay("bookings-communications", 200)
 	replay("bookings-list-requests", 200)
-	replay("cdscheck-history", 200)
-	replay("cdscheck-history-export", 200)
+	replay("pratiche-history", 200)
+	replay("pratiche-history-export", 200)
 
 	// The conferences: the directory, a conference, and the samples' fixed
 	// conference and session (their ids are the server's otherwise). The
 	// sample's request is accepted, so its meeting fills the session's place.
 	e.finish(fixed.ID, domain.Accept)
-	replay("cdscheck-put-body", 201)
-	replay("cdscheck-list-bodies", 200)
-	replay("cdscheck-create-conference", 201)
+	replay("pratiche-put-body", 201)
+	replay("pratiche-list-bodies", 200)
+	replay("pratiche-create-conference", 201)
 	conf := &domain.Conference{ID: sampleConference, PraticaID: p.ID, Type: domain.CDSSimultaneaSincrona,
 		StartDate: workdays.NewDate(2027, time.March, 1), CreatedAt: e.clock.Now(), CreatedBy: suapAfrico.UserID}
 	if err := e.store.CreateConference(e.ctx, conf, domain.NewHistory(p.ID, suapAfrico, domain.OpConferenceCreated, "", e.clock.Now())); err != nil {
 		t.Fatal(err)
 	}
-	replay("cdscheck-list-conferences", 200)
-	replay("cdscheck-conference-document", 200)
-	replay("cdscheck-conference-file", 200)
+	replay("pratiche-list-conferences", 200)
+	replay("pratiche-conference-document", 200)
+	replay("pratiche-conference-file", 200)
 	// The convocation the sample names, as its upload would have left it.
 	e.putFile(app.ConferenceFilePrefix(p.ID, sampleConference)+"5b1d6c1e-2f3a-4b5c-8d9e-0f1a2b3c4d5e", "application/pdf", []byte("%PDF-1.7 convocazione"))
-	replay("cdscheck-convene-session", 201)
+	replay("pratiche-convene-session", 201)
 	if conf, err = e.store.GetConference(e.ctx, p.ID, sampleConference); err != nil {
 		t.Fatal(err)
 	}
@@ -106,8 +106,8 @@ func TestSamplesThroughHandlers(t *testing.T) {
 	if err := e.store.ConveneSession(e.ctx, store.ConveneChange{Session: x, Conference: &next}); err != nil {
 		t.Fatal(err)
 	}
-	replay("cdscheck-list-sessions", 200)
-	replay("cdscheck-session-state", 200)
+	replay("pratiche-list-sessions", 200)
+	replay("pratiche-session-state", 200)
 
 	// The closure, the day after the convened session: that session held,
 	// the closing act uploaded under the key the sample names.
@@ -125,9 +125,9 @@ func TestSamplesThroughHandlers(t *testing.T) {
 		}
 	}
 	e.putFile(app.ConferenceFilePrefix(p.ID, sampleConference)+"7c2e9a40-1b3d-4f5e-9a6b-8c7d6e5f4a3b", "application/pdf", []byte("%PDF-1.7 verbale conclusivo"))
-	replay("cdscheck-close-conference", 200)
+	replay("pratiche-close-conference", 200)
 	// The closing act the conference now names.
-	replay("cdscheck-conference-file-download", 200)
+	replay("pratiche-conference-file-download", 200)
 }
 
 // The conference and session the conference samples name.

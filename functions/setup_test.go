@@ -16,9 +16,9 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
-	bookings "suapcds/functions/bookings/handler"
-	cdscheck "suapcds/functions/cdscheck/handler"
-	managerfn "suapcds/functions/manager/handler"
+	bookings "suapcds/functions/bookings"
+	managerfn "suapcds/functions/manager"
+	"suapcds/functions/pratiche"
 	"suapcds/shared/app"
 	"suapcds/shared/clock"
 	"suapcds/shared/domain"
@@ -119,9 +119,9 @@ func newEnvOn(t *testing.T, backend store.Backend) *env {
 	svc.SetConferenceFiles(recording.New(s3c, bucket), 1<<20)
 	logger := slog.New(slog.DiscardHandler)
 	top := http.NewServeMux()
-	cd := cdscheck.New(svc, logger)
+	cd := pratiche.New(svc, logger)
 	bk := bookings.New(svc, c, logger)
-	for _, p := range cdscheck.Routes {
+	for _, p := range pratiche.Routes {
 		top.Handle(p, cd)
 	}
 	for _, p := range bookings.Routes {

@@ -24,11 +24,11 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"gopkg.in/yaml.v3"
 
-	bookingshandler "suapcds/functions/bookings/handler"
-	cdscheckhandler "suapcds/functions/cdscheck/handler"
-	consolehandler "suapcds/functions/console/handler"
-	managerhandler "suapcds/functions/manager/handler"
-	recordingshandler "suapcds/functions/recordings/handler"
+	"suapcds/functions/bookings"
+	"suapcds/functions/console"
+	managerfn "suapcds/functions/manager"
+	"suapcds/functions/pratiche"
+	"suapcds/functions/recordings"
 	"suapcds/shared/api"
 	"suapcds/shared/config"
 	"suapcds/shared/httpapi"
@@ -38,13 +38,13 @@ import (
 // handlerRoutes maps each HTTP function's folder to the routes its handler serves.
 // A new HTTP function adds its handler's Routes here.
 var handlerRoutes = map[string][]string{
-	"cdscheck": cdscheckhandler.Routes,
-	"bookings": bookingshandler.Routes,
+	"pratiche": pratiche.Routes,
+	"bookings": bookings.Routes,
 	// The manager serves its JSON API and its signed-link pages.
-	"manager":    slices.Concat(managerhandler.Routes, managerhandler.PageRoutes),
-	"recordings": recordingshandler.Routes,
+	"manager":    slices.Concat(managerfn.Routes, managerfn.PageRoutes),
+	"recordings": recordings.Routes,
 	// The console's static files (public, no JWT authorizer).
-	"console": consolehandler.Routes,
+	"console": console.Routes,
 }
 
 // pageRoutes are the routes without the JWT authorizer: HTML pages opened
@@ -52,12 +52,12 @@ var handlerRoutes = map[string][]string{
 // POST) is the credential. Their template events carry Auth: {Authorizer:
 // NONE}; every other route keeps the API's default JWT authorizer. Their
 // samples have no authorizer claims.
-var pageRoutes = managerhandler.PageRoutes
+var pageRoutes = managerfn.PageRoutes
 
 // staticRoutes are the console's files: public (Auth: {Authorizer: NONE}),
 // the page then signs in and sends its token to the API. Their samples have
 // no authorizer claims and no body.
-var staticRoutes = consolehandler.Routes
+var staticRoutes = console.Routes
 
 // pageForms are the fields of each form of the signed-link page
 // (functions/manager/handler/page.html.go), by the action it posts to.
@@ -132,7 +132,7 @@ const sesIdentities = "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId
 var allowedS3Actions = []string{"s3:DeleteObject", "s3:GetObject", "s3:PutObject"}
 
 // The S3 resources, named as strings (see RecordingsBucket): the kept
-// recordings and their uploads, the conferences' kept files (cdscheck,
+// recordings and their uploads, the conferences' kept files (pratiche,
 // manager, notify) and their uploads; recordingsBucketARN is the bucket,
 // only for s3:ListBucket.
 const (
@@ -231,9 +231,9 @@ func loadTemplate(t *testing.T) (samTemplate, map[string]*samFunction) {
 			t.Errorf("%s: the Makefile has no build-%s target (sam build runs it)", id, id)
 			continue
 		}
-		pkgs := regexp.MustCompile(`\./functions/([a-z0-9]+)\b`).FindAllStringSubmatch(recipe, -1)
+		pkgs := regexp.MustCompile(`\./functions/([a-z0-9]+)/bootstrap\b`).FindAllStringSubmatch(recipe, -1)
 		if len(pkgs) != 1 || !strings.Contains(recipe, "$(ARTIFACTS_DIR)/bootstrap") {
-			t.Errorf("build-%s must build one ./functions/<name> into $(ARTIFACTS_DIR)/bootstrap; recipe:\n%s", id, recipe)
+			t.Errorf("build-%s must build one ./functions/<name>/bootstrap into $(ARTIFACTS_DIR)/bootstrap; recipe:\n%s", id, recipe)
 			continue
 		}
 		f.folder = pkgs[0][1]
@@ -271,13 +271,13 @@ func makeTargets(t *testing.T) map[string]string {
 // functionFolders lists functions/<name>/ folders that have a main.go.
 func functionFolders(t *testing.T) []string {
 	t.Helper()
-	mains, err := filepath.Glob(filepath.Join(moduleRoot, "functions", "*", "main.go"))
+	mains, err := filepath.Glob(filepath.Join(moduleRoot, "functions", "*", "bootstrap", "main.go"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	var out []string
 	for _, m := range mains {
-		out = append(out, filepath.Base(filepath.Dir(m)))
+		out = append(out, filepath.Base(filepath.Dir(filepath.Dir(m))))
 	}
 	if len(out) == 0 {
 		t.Fatal("no functions/*/main.go found")
@@ -287,7 +287,7 @@ func functionFolders(t *testing.T) []string {
 
 func readMain(t *testing.T, folder string) string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(moduleRoot, "functions", folder, "main.go"))
+	b, err := os.ReadFile(filepath.Join(moduleRoot, "functions", folder, "bootstrap", "main.go"))
 	if err != nil {
 		t.Fatal(err)
 	}

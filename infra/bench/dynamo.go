@@ -20,9 +20,9 @@ import (
 	"github.com/aws/smithy-go/middleware"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
-	bookings "suapcds/functions/bookings/handler"
-	cdscheck "suapcds/functions/cdscheck/handler"
-	manager "suapcds/functions/manager/handler"
+	bookings "suapcds/functions/bookings"
+	manager "suapcds/functions/manager"
+	"suapcds/functions/pratiche"
 	"suapcds/shared/app"
 	"suapcds/shared/clock"
 	"suapcds/shared/domain"
@@ -205,7 +205,7 @@ func operationCosts(ctx context.Context, root, endpoint string) ([]opCost, error
 	}
 	logger := slog.New(slog.DiscardHandler)
 	handlers := map[string]*httpadapter.HandlerAdapterV2{
-		"cdscheck": httpadapter.NewV2(cdscheck.New(svc, logger)),
+		"pratiche": httpadapter.NewV2(pratiche.New(svc, logger)),
 		"bookings": httpadapter.NewV2(bookings.New(svc, clk, logger)),
 		"manager":  httpadapter.NewV2(manager.New(svc, clk, links, logger)),
 	}
@@ -254,7 +254,7 @@ func operationCosts(ctx context.Context, root, endpoint string) ([]opCost, error
 		}
 		return nil
 	}
-	for _, s := range []string{"cdscheck-put-pratica", "cdscheck-get-pratica", "cdscheck-cds-check", "cdscheck-verifications",
+	for _, s := range []string{"pratiche-put-pratica", "pratiche-get-pratica", "pratiche-cds-check", "pratiche-verifications",
 		"bookings-create-request"} {
 		if err := replay(s, ""); err != nil {
 			return costs, err
@@ -270,7 +270,7 @@ func operationCosts(ctx context.Context, root, endpoint string) ([]opCost, error
 	counter.take()
 	for _, s := range []struct{ sample, request string }{
 		{"bookings-pratica-requests", ""}, {"bookings-get-request", ""}, {"bookings-post-message", ""},
-		{"bookings-last-day", ""}, {"bookings-communications", ""}, {"bookings-list-requests", ""}, {"cdscheck-history", ""},
+		{"bookings-last-day", ""}, {"bookings-communications", ""}, {"bookings-list-requests", ""}, {"pratiche-history", ""},
 		{"manager-put-room", ""}, {"manager-list-rooms", ""},
 		{"manager-page", ""}, {"manager-page-accept", ""},
 		{"manager-request-rooms", others[0]}, {"manager-take", others[0]}, {"manager-accept", others[0]}, {"manager-cancel", others[0]},

@@ -101,7 +101,7 @@ func coldStarts(ctx context.Context, t *table, root, ddb, ses string, runs int) 
 	defer os.RemoveAll(dir)
 	pkgs := []string{"./infra/bench/hello"}
 	for _, f := range folders {
-		pkgs = append(pkgs, "./functions/"+f)
+		pkgs = append(pkgs, "./functions/"+f+"/bootstrap")
 	}
 	progress("building %d bootstraps (CGO_ENABLED=0 %s)", len(pkgs), strings.Join(lambdapkg.Flags, " "))
 	bins, err := lambdapkg.Build(root, dir, pkgs...)
@@ -290,13 +290,13 @@ func moduleRoot() (string, error) {
 
 // functionFolders are the folders functions/<name> with a main.go.
 func functionFolders(root string) ([]string, error) {
-	mains, err := filepath.Glob(filepath.Join(root, "functions", "*", "main.go"))
+	mains, err := filepath.Glob(filepath.Join(root, "functions", "*", "bootstrap", "main.go"))
 	if err != nil {
 		return nil, err
 	}
 	var out []string
 	for _, m := range mains {
-		out = append(out, filepath.Base(filepath.Dir(m)))
+		out = append(out, filepath.Base(filepath.Dir(filepath.Dir(m))))
 	}
 	return out, nil
 }
@@ -306,7 +306,7 @@ func functionFolders(root string) ([]string, error) {
 // first events/<name>-*.json.
 var coldStartSamples = map[string]string{
 	"hello":    "leadtime-schedule",
-	"cdscheck": "cdscheck-get-pratica",
+	"pratiche": "pratiche-get-pratica",
 	"bookings": "bookings-get-request",
 	"manager":  "manager-list-rooms",
 	"notify":   "notify-outbox-insert",

@@ -12,7 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	sestypes "github.com/aws/aws-sdk-go-v2/service/sesv2/types"
 
-	notify "suapcds/functions/notify/handler"
+	notify "suapcds/functions/notify"
 	"suapcds/shared/app"
 	"suapcds/shared/clock"
 	"suapcds/shared/domain"

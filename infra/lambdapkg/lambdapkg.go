@@ -6,46 +6,50 @@ package lambdapkg
 
 import (
 	"archive/zip"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 )
 
 // Flags are DESIGN.md's flags for provided.al2023, the Makefile's
 // LAMBDA_BUILDFLAGS, used with CGO_ENABLED=0.
 var Flags = []string{"-tags", "lambda.norpc", "-trimpath", "-ldflags=-s -w"}
 
-// Build builds each package (a path relative to root, e.g.
-// "./functions/bookings") with one go build, for this machine's OS and
-// arch, into outDir/<last path element>/bootstrap, and returns those paths
-// in the order of pkgs.
+// Build builds each package (a path relative to root: a function's
+// "./functions/bookings/bootstrap", or any main package) for this machine's
+// OS and arch into outDir/<name>/bootstrap, and returns those paths in the
+// order of pkgs. <name> is the function's folder: the path's last element,
+// or the one before it when that is "bootstrap". The builds run side by side
+// on the shared build cache (one go build cannot: every function's binary
+// is named bootstrap).
 func Build(root, outDir string, pkgs ...string) ([]string, error) {
-	bin := filepath.Join(outDir, ".bin") + string(filepath.Separator)
-	args := append([]string{"build"}, Flags...)
-	args = append(args, "-o", bin)
-	args = append(args, pkgs...)
-	cmd := exec.Command("go", args...)
-	cmd.Dir = root
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if b, err := cmd.CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("go %s: %v\n%s", strings.Join(args, " "), err, b)
-	}
-	var out []string
-	for _, p := range pkgs {
+	out := make([]string, len(pkgs))
+	errs := make([]error, len(pkgs))
+	var wg sync.WaitGroup
+	for i, p := range pkgs {
 		name := filepath.Base(p)
-		if err := os.MkdirAll(filepath.Join(outDir, name), 0o755); err != nil {
-			return nil, err
+		if name == "bootstrap" {
+			name = filepath.Base(filepath.Dir(p))
 		}
-		dst := filepath.Join(outDir, name, "bootstrap")
-		if err := os.Rename(filepath.Join(bin, name), dst); err != nil {
-			return nil, err
-		}
-		out = append(out, dst)
+		out[i] = filepath.Join(outDir, name, "bootstrap")
+		wg.Go(func() {
+			args := append([]string{"build"}, Flags...)
+			args = append(args, "-o", out[i], p)
+			cmd := exec.Command("go", args...)
+			cmd.Dir = root
+			cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+			if b, err := cmd.CombinedOutput(); err != nil {
+				errs[i] = fmt.Errorf("go %s: %v\n%s", strings.Join(args, " "), err, b)
+			}
+		})
 	}
-	return out, os.Remove(bin)
+	wg.Wait()
+	return out, errors.Join(errs...)
 }
 
 // ZipSize is the size of the deployment package SAM would upload: the

@@ -23,7 +23,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	console "suapcds/functions/console/handler"
+	console "suapcds/functions/console"
 	"suapcds/shared/clock"
 	"suapcds/shared/testenv"
 	"suapcds/shared/testenv/chromium"

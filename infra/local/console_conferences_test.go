@@ -23,7 +23,7 @@ import (
 	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/chromedp"
 
-	cdscheck "suapcds/functions/cdscheck/handler"
+	"suapcds/functions/pratiche"
 	"suapcds/shared/app"
 	"suapcds/shared/clock"
 	"suapcds/shared/recording/s3test"
@@ -48,15 +48,15 @@ func (c *aheadClock) advance(d time.Duration) {
 	c.ahead += d
 }
 
-// withConferenceClock wires the conferences' function (cdscheck) on a
+// withConferenceClock wires the conferences' function (pratiche) on a
 // service with clk, on the local run's store and bucket.
 func withConferenceClock(t *testing.T, c *cfg, clk clock.Clock) {
 	t.Helper()
 	c.functions = maps.Clone(registry)
-	c.functions["CdscheckFunction"] = wiring{HTTP: func(e env) http.Handler {
+	c.functions["PraticheFunction"] = wiring{HTTP: func(e env) http.Handler {
 		svc := app.New(e.Store, clk, e.LeadDays)
 		svc.SetConferenceFiles(e.Files, 0)
-		return cdscheck.New(svc, e.Logger)
+		return pratiche.New(svc, e.Logger)
 	}}
 }
 

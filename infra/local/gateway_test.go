@@ -16,17 +16,17 @@ import (
 
 	"github.com/awslabs/aws-lambda-go-api-proxy/core"
 
-	bookings "suapcds/functions/bookings/handler"
-	cdscheck "suapcds/functions/cdscheck/handler"
-	console "suapcds/functions/console/handler"
-	manager "suapcds/functions/manager/handler"
-	recordings "suapcds/functions/recordings/handler"
+	bookings "suapcds/functions/bookings"
+	console "suapcds/functions/console"
+	manager "suapcds/functions/manager"
+	"suapcds/functions/pratiche"
+	recordings "suapcds/functions/recordings"
 )
 
 // handlerRoutes are the routes each HTTP function's handler serves. A new
 // HTTP function adds its handler's Routes here (and to registry).
 var handlerRoutes = map[string][]string{
-	"CdscheckFunction":   cdscheck.Routes,
+	"PraticheFunction":   pratiche.Routes,
 	"BookingsFunction":   bookings.Routes,
 	"ManagerFunction":    slices.Concat(manager.Routes, manager.PageRoutes),
 	"RecordingsFunction": recordings.Routes,

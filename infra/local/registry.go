@@ -8,13 +8,13 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	bookings "suapcds/functions/bookings/handler"
-	cdscheck "suapcds/functions/cdscheck/handler"
-	console "suapcds/functions/console/handler"
-	leadtime "suapcds/functions/leadtime/handler"
-	manager "suapcds/functions/manager/handler"
-	notify "suapcds/functions/notify/handler"
-	recordings "suapcds/functions/recordings/handler"
+	bookings "suapcds/functions/bookings"
+	console "suapcds/functions/console"
+	leadtime "suapcds/functions/leadtime"
+	manager "suapcds/functions/manager"
+	notify "suapcds/functions/notify"
+	"suapcds/functions/pratiche"
+	recordings "suapcds/functions/recordings"
 	"suapcds/shared/app"
 	"suapcds/shared/clock"
 	"suapcds/shared/mail"
@@ -83,7 +83,7 @@ type wiring struct {
 // When a function lands, add it here (and wire the same constructor its
 // main.go calls).
 var registry = map[string]wiring{
-	"CdscheckFunction": {HTTP: func(e env) http.Handler { return cdscheck.New(e.Service, e.Logger) }},
+	"PraticheFunction": {HTTP: func(e env) http.Handler { return pratiche.New(e.Service, e.Logger) }},
 	"BookingsFunction": {HTTP: func(e env) http.Handler { return bookings.New(e.Service, e.Clock, e.Logger) }},
 	"ManagerFunction": {HTTP: func(e env) http.Handler {
 		return manager.New(e.Service, e.Clock, e.Links, e.Logger, manager.WithRecordings(e.Recordings))

@@ -14,10 +14,10 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 
-	bookings "suapcds/functions/bookings/handler"
-	cdscheck "suapcds/functions/cdscheck/handler"
-	manager "suapcds/functions/manager/handler"
-	recordings "suapcds/functions/recordings/handler"
+	bookings "suapcds/functions/bookings"
+	manager "suapcds/functions/manager"
+	"suapcds/functions/pratiche"
+	recordings "suapcds/functions/recordings"
 	"suapcds/shared/api"
 	"suapcds/shared/domain"
 	"suapcds/shared/httpapi"
@@ -59,7 +59,7 @@ func TestDocumentIsValid(t *testing.T) {
 func TestRoutesMatchTheFunctions(t *testing.T) {
 	doc := loadDoc(t)
 	want := map[string]string{} // "GET /path" → function
-	for fn, routes := range map[string][]string{"cdscheck": cdscheck.Routes, "bookings": bookings.Routes, "manager": manager.Routes,
+	for fn, routes := range map[string][]string{"pratiche": pratiche.Routes, "bookings": bookings.Routes, "manager": manager.Routes,
 		"recordings": recordings.Routes} {
 		for _, r := range routes {
 			if _, dup := want[r]; dup {

@@ -32,7 +32,7 @@ func RecordingsFromEnv() (Recordings, error) {
 }
 
 // ConferenceFiles is the bucket of the conferences' files (function
-// cdscheck): the recordings bucket, prefix conferences/.
+// pratiche): the recordings bucket, prefix conferences/.
 type ConferenceFiles struct {
 	// Bucket is BUCKET.
 	Bucket string
