@@ -40,10 +40,12 @@ func TestSignedLinkPageRecordingUpload(t *testing.T) {
 	}
 	e.finish(id, domain.AcceptWithRecording)
 
-	logger := slog.New(slog.DiscardHandler)
-	svc := app.New(e.store, e.clock, 2)
-	rec := app.NewRecordings(svc, recording.New(e.s3, e.bucket), 1<<20, logger)
-	srv := httptest.NewServer(managerfn.New(svc, e.clock, e.links, logger, managerfn.WithRecordings(rec)))
+	mg, err := managerfn.New(managerfn.Deps{Links: e.links, App: app.Deps{Store: e.store, Clock: e.clock, Logger: slog.New(slog.DiscardHandler),
+		Files: recording.New(e.s3, e.bucket), RecordingMaxBytes: 1 << 20}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(mg)
 	t.Cleanup(srv.Close)
 	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	page := func() string {

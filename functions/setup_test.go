@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
-	"path/filepath"
 	"strconv"
 	"sync/atomic"
 	"testing"
@@ -28,7 +27,7 @@ import (
 	"suapcds/shared/signedlink"
 	"suapcds/shared/store"
 	"suapcds/shared/store/dynamo/dynamotest"
-	"suapcds/shared/store/embedded"
+	"suapcds/shared/store/testbackend"
 	"suapcds/shared/workdays"
 )
 
@@ -88,21 +87,14 @@ var monday = time.Date(2026, time.March, 9, 10, 0, 0, 0, clock.Rome)
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	return newEnvOn(t, dynamotest.Backend(t))
+	return newEnvOn(t, testbackend.New(t))
 }
 
 // backends are the store's two backends, for the tests that must hold on
 // both: DynamoDB (Local) and the embedded store of the local run.
 var backends = map[string]func(t *testing.T) store.Backend{
 	"dynamodb": func(t *testing.T) store.Backend { return dynamotest.Backend(t) },
-	"embedded": func(t *testing.T) store.Backend {
-		b, err := embedded.Open(filepath.Join(t.TempDir(), "db"), embedded.Options{NoSync: true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { b.Close() })
-		return b
-	},
+	"embedded": func(t *testing.T) store.Backend { return testbackend.Embedded(t) },
 }
 
 // newEnvOn is newEnv on the given backend.
@@ -114,24 +106,34 @@ func newEnvOn(t *testing.T, backend store.Backend) *env {
 		t.Fatal(err)
 	}
 	c := clock.NewFixed(monday)
-	svc := app.New(st, c, 2)
 	s3c, bucket := s3test.Bucket(t)
-	svc.SetConferenceFiles(recording.New(s3c, bucket), 1<<20)
-	logger := slog.New(slog.DiscardHandler)
+	links, err := signedlink.New([]byte("functions-test-link-key-0123456789abcdef"), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The functions' Deps as their mains fill them, on DynamoDB Local (or
+	// the embedded store) and MinIO.
+	a := app.Deps{Store: st, Clock: c, Logger: slog.New(slog.DiscardHandler), LeadDays: 2,
+		Files: recording.New(s3c, bucket), FileMaxBytes: 1 << 20}
 	top := http.NewServeMux()
-	cd := pratiche.New(svc, logger)
-	bk := bookings.New(svc, c, logger)
+	cd, err := pratiche.New(pratiche.Deps{App: a})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bk, err := bookings.New(bookings.Deps{App: a})
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, p := range pratiche.Routes {
 		top.Handle(p, cd)
 	}
 	for _, p := range bookings.Routes {
 		top.Handle(p, bk)
 	}
-	links, err := signedlink.New([]byte("functions-test-link-key-0123456789abcdef"), 0)
+	mg, err := managerfn.New(managerfn.Deps{App: a, Links: links})
 	if err != nil {
 		t.Fatal(err)
 	}
-	mg := managerfn.New(svc, c, links, logger)
 	for _, p := range append(append([]string{}, managerfn.Routes...), managerfn.PageRoutes...) {
 		top.Handle(p, mg)
 	}

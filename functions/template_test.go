@@ -26,7 +26,9 @@ import (
 
 	"suapcds/functions/bookings"
 	"suapcds/functions/console"
+	leadtime "suapcds/functions/leadtime"
 	managerfn "suapcds/functions/manager"
+	notify "suapcds/functions/notify"
 	"suapcds/functions/pratiche"
 	"suapcds/functions/recordings"
 	"suapcds/shared/api"
@@ -154,6 +156,9 @@ const moduleRoot = ".."
 // (!Ref, !Sub, !GetAtt) are local tags it keeps on yaml.Node (Tag "!Ref",
 // Value "Table") and drops when decoding into a string or interface.
 type samTemplate struct {
+	Parameters map[string]struct {
+		Default string `yaml:"Default"`
+	} `yaml:"Parameters"`
 	Globals struct {
 		Function struct {
 			Environment struct {
@@ -375,42 +380,95 @@ func TestHttpApiEventsAreTheHandlersRoutes(t *testing.T) {
 	}
 }
 
-// TestFunctionEnvironment: a function that reads config.FromEnv gets every
-// variable it requires (Globals and its own merged, as SAM merges them), a
-// function gets every variable its main.go reads with os.Getenv (LINK_KEY),
-// and the keys (CURSOR_KEY, LINK_KEY: every *_KEY) come from Secrets
-// Manager, never as a literal in the template.
+// fromEnv is each function's FromEnv, by folder: what its main reads from
+// the environment before New.
+var fromEnv = map[string]func() error{
+	"bookings":   func() error { _, err := bookings.FromEnv(); return err },
+	"console":    func() error { _, err := console.FromEnv(); return err },
+	"leadtime":   func() error { _, err := leadtime.FromEnv(); return err },
+	"manager":    func() error { _, err := managerfn.FromEnv(); return err },
+	"notify":     func() error { _, err := notify.FromEnv(); return err },
+	"pratiche":   func() error { _, err := pratiche.FromEnv(); return err },
+	"recordings": func() error { _, err := recordings.FromEnv(); return err },
+}
+
+// lambdaEnv is what Lambda's runtime sets, not the template: the region and
+// the execution role's credentials.
+var lambdaEnv = map[string]string{"AWS_REGION": "eu-south-1", "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE",
+	"AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "AWS_SESSION_TOKEN": "session"}
+
+// localEnv are read by the functions but never set by the template: the
+// endpoints of DynamoDB Local, MinIO and the SES emulator (local run, tests).
+var localEnv = []string{"DYNAMODB_ENDPOINT", "S3_ENDPOINT", "SES_ENDPOINT"}
+
+// goRuntimeEnv are template variables the Go runtime reads, not the code.
+var goRuntimeEnv = []string{"GOMEMLIMIT"}
+
+// sampleValue is a value of variable name as deployed: a parameter's
+// default for !Ref, the literal itself, or a placeholder of the deployed
+// shape for a !Sub, a !GetAtt or a secret.
+func sampleValue(tpl samTemplate, name string, v yaml.Node) string {
+	switch {
+	case strings.Contains(name, "MAIL"):
+		return "videoconferenze@regione.example.it"
+	case v.Tag == "!Ref":
+		if p, ok := tpl.Parameters[v.Value]; ok {
+			if p.Default == "" {
+				return "https://idp.example.it" // an issuer, a client id: any non-empty value
+			}
+			return p.Default
+		}
+		return "suapcds-prod" // a resource's name
+	case strings.Contains(v.Value, "{{resolve:secretsmanager:"):
+		return "0123456789abcdef0123456789abcdef0123456789abcdef" // a generated key
+	case strings.HasPrefix(v.Value, "https://"):
+		return "https://suapcds-prod-recordings-1.s3.eu-south-1.amazonaws.com"
+	case v.Tag == "!Sub" || v.Tag == "!GetAtt":
+		return "suapcds-prod-x"
+	}
+	return v.Value
+}
+
+// TestFunctionEnvironment: each function reads exactly the variables the
+// template gives it (Globals and its own merged, as SAM merges them) — no
+// more (its main would fail or fall back on Lambda), no fewer (a variable
+// nobody reads is a setting that does nothing) — besides what Lambda's
+// runtime sets and the local endpoints; the template's values (parameter
+// defaults, literals) satisfy it; and the keys (CURSOR_KEY, LINK_KEY: every
+// *_KEY) come from Secrets Manager, never as a literal in the template.
 func TestFunctionEnvironment(t *testing.T) {
-	required := requiredEnv(t)
 	tpl, fns := loadTemplate(t)
-	getenv := regexp.MustCompile(`os\.Getenv\("([A-Z][A-Z0-9_]*)"\)`)
 	for id, f := range fns {
 		vars := maps.Clone(tpl.Globals.Function.Environment.Variables)
 		if vars == nil {
 			vars = map[string]yaml.Node{}
 		}
 		maps.Copy(vars, f.props.Environment.Variables)
-		main := readMain(t, f.folder)
-		for _, m := range getenv.FindAllStringSubmatch(main, -1) {
-			if _, ok := vars[m[1]]; !ok {
-				t.Errorf("%s: environment lacks %s, which functions/%s/main.go reads", id, m[1], f.folder)
-			}
-		}
+		env := maps.Clone(lambdaEnv)
+		var given []string
 		for name, v := range vars {
 			if strings.HasSuffix(name, "_KEY") && !strings.HasPrefix(v.Value, "{{resolve:secretsmanager:") {
 				t.Errorf("%s: %s must be a {{resolve:secretsmanager:...}} reference, got %s %q", id, name, v.Tag, v.Value)
 			}
-		}
-		if !strings.Contains(main, "config.FromEnv(") {
-			continue
-		}
-		for _, name := range required {
-			if _, ok := vars[name]; !ok {
-				t.Errorf("%s: environment lacks %s, which config.FromEnv requires", id, name)
+			env[name] = sampleValue(tpl, name, v)
+			if !slices.Contains(goRuntimeEnv, name) {
+				given = append(given, name)
 			}
 		}
-		if ck, ok := vars["CURSOR_KEY"]; ok && !strings.HasPrefix(ck.Value, "{{resolve:secretsmanager:") {
-			t.Errorf("%s: CURSOR_KEY must be a {{resolve:secretsmanager:...}} reference, got %s %q", id, ck.Tag, ck.Value)
+		load, ok := fromEnv[f.folder]
+		if !ok {
+			t.Errorf("%s: add functions/%s's FromEnv to this test's fromEnv map", id, f.folder)
+			continue
+		}
+		var err error
+		read := config.Trace(env, func() { err = load() })
+		if err != nil {
+			t.Errorf("%s: the template's values do not configure it: %v", id, err)
+		}
+		read = slices.DeleteFunc(read, func(n string) bool { _, rt := lambdaEnv[n]; return rt || slices.Contains(localEnv, n) })
+		slices.Sort(given)
+		if !slices.Equal(read, given) {
+			t.Errorf("%s: reads %q\n  template gives %q", id, read, given)
 		}
 		if f.props.LoggingConfig.LogFormat != "JSON" || f.props.LoggingConfig.LogGroup.Tag != "!Ref" {
 			t.Errorf("%s: LoggingConfig wants LogFormat JSON and LogGroup !Ref <its log group with retention>", id)

@@ -1,11 +1,11 @@
-// Package handler is the bookings function's HTTP API: videoconference
+// Package bookings is the bookings function's HTTP API: videoconference
 // booking requests, their thread, the Videoconferenza list and a pratica's
 // communications.
 package bookings
 
 import (
 	"errors"
-	"log/slog"
+	"fmt"
 	"net/http"
 	"net/url"
 	"time"
@@ -41,12 +41,22 @@ type handler struct {
 	clock clock.Clock
 }
 
+// Deps are the function's dependencies: its main, the local run, the
+// tests and the bench fill them alike.
+type Deps struct {
+	App app.Deps
+}
+
 // New returns the function's handler.
-func New(svc *app.Service, c clock.Clock, logger *slog.Logger) http.Handler {
-	h := handler{svc: svc, clock: c}
-	m := httpapi.NewMux(logger)
+func New(d Deps) (http.Handler, error) {
+	svc, err := app.New(d.App)
+	if err != nil {
+		return nil, fmt.Errorf("bookings: %w", err)
+	}
+	h := handler{svc: svc, clock: d.App.Clock}
+	m := httpapi.NewMux(d.App.Logger)
 	m.HandleAll(h.routes())
-	return m
+	return m, nil
 }
 
 func (h handler) create(w http.ResponseWriter, r *http.Request, who domain.Principal) error {

@@ -1,4 +1,4 @@
-// Package handler is the console function: it serves the operators' web
+// Package console is the console function: it serves the operators' web
 // console (plain HTML, CSS and JavaScript modules embedded in the binary) on
 // the API's own origin, so the page calls the API without CORS, and the
 // console's sign-in configuration (config.json). It reads no data: the page
@@ -36,8 +36,11 @@ const (
 //go:embed static
 var static embed.FS
 
-// Config is the console's sign-in configuration.
-type Config struct {
+// Deps are the function's dependencies, its sign-in configuration and
+// its logger (required): its main, the local run and the tests fill them
+// alike.
+type Deps struct {
+	Logger *slog.Logger
 	// Issuer is OIDC_ISSUER: the identity provider behind the API's JWT
 	// authorizer (its /.well-known/openid-configuration is read by the page).
 	// Empty: no sign-in on this deployment (the page says so), unless
@@ -79,8 +82,11 @@ type handler struct {
 
 // New returns the console's handler. It fails on a malformed issuer or
 // origin, or when a client id comes without an issuer.
-func New(c Config, logger *slog.Logger) (http.Handler, error) {
-	h := &handler{files: map[string]file{}, logger: logger}
+func New(c Deps) (http.Handler, error) {
+	if c.Logger == nil {
+		return nil, errors.New("console: Deps needs a Logger")
+	}
+	h := &handler{files: map[string]file{}, logger: c.Logger}
 	origins, err := signInOrigins(c)
 	if err != nil {
 		return nil, err
@@ -132,7 +138,7 @@ func New(c Config, logger *slog.Logger) (http.Handler, error) {
 	})
 	// Anything else: the console's own 404, with its headers, in Italian.
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { h.serve(w, r, "") })
-	return httpapi.Log(logger, m), nil
+	return httpapi.Log(c.Logger, m), nil
 }
 
 func newFile(b []byte, ct string) file {
@@ -159,7 +165,7 @@ func contentType(p string) string {
 
 // signInOrigins are the origins the page calls besides its own: the issuer
 // (discovery, keys, token) and the extra ones configured.
-func signInOrigins(c Config) ([]string, error) {
+func signInOrigins(c Deps) ([]string, error) {
 	if c.Issuer == "" {
 		if c.ClientID != "" {
 			return nil, errors.New("OIDC_CLIENT_ID is set without OIDC_ISSUER")

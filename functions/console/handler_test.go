@@ -33,9 +33,10 @@ func body(t *testing.T, res *http.Response) string {
 	return string(b)
 }
 
-func newHandler(t *testing.T, c console.Config) http.Handler {
+func newHandler(t *testing.T, c console.Deps) http.Handler {
 	t.Helper()
-	h, err := console.New(c, slog.New(slog.DiscardHandler))
+	c.Logger = slog.New(slog.DiscardHandler)
+	h, err := console.New(c)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +46,7 @@ func newHandler(t *testing.T, c console.Config) http.Handler {
 // TestFiles: the page and every module it loads are served with their type,
 // the security headers and an ETag that answers 304; anything else is 404.
 func TestFiles(t *testing.T) {
-	h := newHandler(t, console.Config{Issuer: "https://cognito-idp.eu-south-1.amazonaws.com/eu-south-1_Abc", ClientID: "console",
+	h := newHandler(t, console.Deps{Issuer: "https://cognito-idp.eu-south-1.amazonaws.com/eu-south-1_Abc", ClientID: "console",
 		ExtraOrigins: "https://suapcds.auth.eu-south-1.amazoncognito.com"})
 	index := get(t, h, "/console")
 	page := body(t, index)
@@ -143,7 +144,7 @@ func TestFiles(t *testing.T) {
 // TestTrailingSlash: /console/ leads to /console, the query kept (a sign-in
 // answer), with the headers.
 func TestTrailingSlash(t *testing.T) {
-	h := newHandler(t, console.Config{})
+	h := newHandler(t, console.Deps{})
 	for p, want := range map[string]string{"/console/": "/console", "/console/?code=c&state=s": "/console?code=c&state=s"} {
 		res := get(t, h, p)
 		if res.StatusCode != http.StatusMovedPermanently || res.Header.Get("Location") != want || res.Header.Get("Content-Security-Policy") == "" {
@@ -154,7 +155,7 @@ func TestTrailingSlash(t *testing.T) {
 
 // TestConfig: config.json hands the page the sign-in configuration.
 func TestConfig(t *testing.T) {
-	h := newHandler(t, console.Config{Issuer: "https://idp.example.it/realms/suap/", ClientID: "suapcds-console"})
+	h := newHandler(t, console.Deps{Issuer: "https://idp.example.it/realms/suap/", ClientID: "suapcds-console"})
 	res := get(t, h, "/console/config.json")
 	var c map[string]string
 	if err := json.Unmarshal([]byte(body(t, res)), &c); err != nil {
@@ -166,7 +167,7 @@ func TestConfig(t *testing.T) {
 			t.Errorf("config %s = %q, want %q", k, c[k], v)
 		}
 	}
-	scoped := newHandler(t, console.Config{Issuer: "https://idp.example.it", ClientID: "c", Scope: "openid profile suap"})
+	scoped := newHandler(t, console.Deps{Issuer: "https://idp.example.it", ClientID: "c", Scope: "openid profile suap"})
 	if b := body(t, get(t, scoped, "/console/config.json")); !strings.Contains(b, `"scope":"openid profile suap"`) {
 		t.Errorf("config with OIDC_SCOPE: %s", b)
 	}
@@ -174,7 +175,7 @@ func TestConfig(t *testing.T) {
 		t.Errorf("config.json Content-Type %q", res.Header.Get("Content-Type"))
 	}
 
-	local := newHandler(t, console.Config{LocalSignIn: "/_local/"})
+	local := newHandler(t, console.Deps{LocalSignIn: "/_local/"})
 	if b := body(t, get(t, local, "/console/config.json")); !strings.Contains(b, `"localSignIn":"/_local/"`) || !strings.Contains(b, `"issuer":""`) {
 		t.Errorf("local config %s", b)
 	}
@@ -186,13 +187,14 @@ func TestConfig(t *testing.T) {
 // TestNewRefusesBadConfig: a malformed issuer or origin, or a client id
 // without an issuer, stops the function at start.
 func TestNewRefusesBadConfig(t *testing.T) {
-	for _, c := range []console.Config{
+	for _, c := range []console.Deps{
 		{ClientID: "x"},
 		{Issuer: "not a url", ClientID: "x"},
 		{Issuer: "ftp://idp.example.it", ClientID: "x"},
 		{Issuer: "https://idp.example.it", ClientID: "x", ExtraOrigins: "https://ok.example.it, javascript:alert(1)"},
 	} {
-		if _, err := console.New(c, slog.New(slog.DiscardHandler)); err == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+		if _, err := console.New(c); err == nil {
 			t.Errorf("New(%+v) accepted", c)
 		}
 	}
@@ -202,12 +204,12 @@ func TestNewRefusesBadConfig(t *testing.T) {
 // allowed in connect-src, also without an identity provider; a malformed
 // one stops the function.
 func TestFileOrigins(t *testing.T) {
-	h := newHandler(t, console.Config{FileOrigins: "https://suapcds-prod-recordings-1.s3.eu-south-1.amazonaws.com/"})
+	h := newHandler(t, console.Deps{FileOrigins: "https://suapcds-prod-recordings-1.s3.eu-south-1.amazonaws.com/"})
 	csp := get(t, h, "/console").Header.Get("Content-Security-Policy")
 	if !strings.Contains(csp, "connect-src 'self' https://suapcds-prod-recordings-1.s3.eu-south-1.amazonaws.com;") {
 		t.Errorf("CSP %q lacks the bucket's origin", csp)
 	}
-	if _, err := console.New(console.Config{FileOrigins: "data:text/html,x"}, slog.New(slog.DiscardHandler)); err == nil {
+	if _, err := console.New(console.Deps{FileOrigins: "data:text/html,x", Logger: slog.New(slog.DiscardHandler)}); err == nil {
 		t.Error("a data: file origin was accepted")
 	}
 }

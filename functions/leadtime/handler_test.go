@@ -17,10 +17,11 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"suapcds/functions/leadtime"
+	"suapcds/shared/app"
 	"suapcds/shared/clock"
 	"suapcds/shared/domain"
 	"suapcds/shared/store"
-	"suapcds/shared/store/dynamo/dynamotest"
+	"suapcds/shared/store/testbackend"
 	"suapcds/shared/testenv"
 	"suapcds/shared/workdays"
 )
@@ -86,15 +87,18 @@ func rome(day, hour int) time.Time {
 	return time.Date(2026, time.March, day, hour, 0, 0, 0, clock.Rome)
 }
 
-func newEnv(t *testing.T, o leadtime.Options) *env {
+func newEnv(t *testing.T, o app.LeadTimeOptions) *env {
 	t.Helper()
-	b := &countingBackend{Backend: dynamotest.Backend(t)}
+	b := &countingBackend{Backend: testbackend.New(t)}
 	st, err := store.New(b, store.Options{CursorKey: []byte("leadtime-test-cursor-key")})
 	if err != nil {
 		t.Fatal(err)
 	}
 	e := &env{t: t, ctx: context.Background(), clock: clock.NewFixed(wednesday), backend: b, store: st, logs: &logBuffer{}}
-	e.h = leadtime.New(st, e.clock, slog.New(slog.NewJSONHandler(e.logs, nil)), o)
+	e.h, err = leadtime.New(leadtime.Deps{App: app.Deps{Store: st, Clock: e.clock, Logger: slog.New(slog.NewJSONHandler(e.logs, nil))}, Run: o})
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, o := range []domain.Office{
 		{ID: "suap-africo", Name: "Suap Comune Africo", BasinID: "bacino-locride", Email: "suap@comune.africo.rc.it"},
 		// Its patron saint on Thursday 12 March moves its lead time a day earlier.
@@ -184,7 +188,7 @@ func (e *env) get(r *domain.Request) *domain.Request {
 // TestRun covers the three cases and their not-yet neighbours on one table,
 // then a second run that writes nothing, then a day later the not-yet cases.
 func TestRun(t *testing.T) {
-	e := newEnv(t, leadtime.Options{LeadDays: 2})
+	e := newEnv(t, app.LeadTimeOptions{})
 	// APERTA, meeting Thursday 12: the last day to ask was Tuesday 10.
 	unanswered := e.request("suap-africo", domain.StateOpen, rome(12, 11), false)
 	// APERTA, meeting Friday 13: the last day to ask is today. Not yet.
@@ -333,7 +337,7 @@ func equalResult(a, b leadtime.Result) bool {
 // validator's read and its write; the expiry is refused by the version
 // condition and skipped, and the answer stands.
 func TestExpiryLosesToAnAnswer(t *testing.T) {
-	e := newEnv(t, leadtime.Options{})
+	e := newEnv(t, app.LeadTimeOptions{})
 	r := e.request("suap-africo", domain.StateOpen, rome(11, 9), false)
 	e.backend.before = func() {
 		cur := e.get(r)
@@ -360,7 +364,7 @@ func TestExpiryLosesToAnAnswer(t *testing.T) {
 // TestPageCap: the run reads at most MaxPages pages per state, says so, and
 // the next run goes on (here: finds the same newest requests, already done).
 func TestPageCap(t *testing.T) {
-	e := newEnv(t, leadtime.Options{PageSize: 2, MaxPages: 2})
+	e := newEnv(t, app.LeadTimeOptions{PageSize: 2, MaxPages: 2})
 	for range 5 {
 		e.request("suap-africo", domain.StateOpen, rome(12, 11), false)
 	}
@@ -379,7 +383,7 @@ func TestPageCap(t *testing.T) {
 
 // TestHandleSample runs the handler on the events/ sample of the schedule.
 func TestHandleSample(t *testing.T) {
-	raw, err := os.ReadFile(filepath.Join("..", "..", "..", "events", "leadtime-schedule.json"))
+	raw, err := os.ReadFile(filepath.Join("..", "..", "events", "leadtime-schedule.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -392,7 +396,7 @@ func TestHandleSample(t *testing.T) {
 	if ev.DetailType != "Scheduled Event" || ev.Source != "aws.events" || ev.ID == "" {
 		t.Errorf("sample is not a scheduled event: %+v", ev)
 	}
-	e := newEnv(t, leadtime.Options{})
+	e := newEnv(t, app.LeadTimeOptions{})
 	r := e.request("suap-africo", domain.StateOpen, rome(11, 9), false)
 	res, err := e.h.Handle(e.ctx, ev)
 	if err != nil || res.Expired != 1 {

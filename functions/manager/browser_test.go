@@ -20,6 +20,7 @@ import (
 
 	"suapcds/functions/manager"
 	"suapcds/shared/app"
+	"suapcds/shared/app/apptest"
 	"suapcds/shared/clock"
 	"suapcds/shared/domain"
 	"suapcds/shared/signedlink"
@@ -129,7 +130,7 @@ func TestBrowserSignedLinkPages(t *testing.T) {
 		t.Fatal(err)
 	}
 	clk := clock.NewFixed(browserNow)
-	svc := app.New(st, clk, 2)
+	svc := apptest.New(t, app.Deps{Store: st, Clock: clk})
 	links, err := signedlink.New([]byte("browser-test-link-key-0123456789abcdef"), 0)
 	if err != nil {
 		t.Fatal(err)
@@ -141,7 +142,11 @@ func TestBrowserSignedLinkPages(t *testing.T) {
 	prev := slog.Default()
 	slog.SetDefault(logger)
 	t.Cleanup(func() { slog.SetDefault(prev) })
-	srv := httptest.NewServer(manager.New(svc, clk, links, logger))
+	mg, err := manager.New(manager.Deps{App: app.Deps{Store: st, Clock: clk, Logger: logger}, Links: links})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(mg)
 	defer srv.Close()
 
 	ctx := t.Context()

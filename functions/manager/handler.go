@@ -1,4 +1,4 @@
-// Package handler is the manager function: the regional service's answers
+// Package manager is the manager function: the regional service's answers
 // (take, accept with a room, decline, cancel), room availability and
 // configuration as a JSON API behind the JWT authorizer, and the same
 // answers as server-rendered pages opened from the signed link in the
@@ -6,6 +6,8 @@
 package manager
 
 import (
+	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 
@@ -55,25 +57,33 @@ type handler struct {
 	clock  clock.Clock
 	links  *signedlink.Signer
 	logger *slog.Logger
-	// rec, when set, gives the page the recording's upload form.
+	// rec gives the page of a request that waits for its recording the
+	// form that uploads it straight to the bucket (a pre-signed POST).
 	rec *app.Recordings
 }
 
-// Option configures the handler.
-type Option func(*handler)
-
-// WithRecordings shows, on the page of a request that waits for its
-// recording, the form that uploads it straight to the recordings bucket
-// (a pre-signed POST from rec).
-func WithRecordings(rec *app.Recordings) Option {
-	return func(h *handler) { h.rec = rec }
+// Deps are the function's dependencies: its main, the local run, the
+// tests and the bench fill them alike. App.Files is the bucket of the
+// recordings and of the conferences' files (the convocations' downloads);
+// Links signs and checks the pages' links (required).
+type Deps struct {
+	App   app.Deps
+	Links *signedlink.Signer
 }
 
 // New returns the function's handler: the API and the pages.
-func New(svc *app.Service, c clock.Clock, links *signedlink.Signer, logger *slog.Logger, opts ...Option) http.Handler {
-	h := handler{svc: svc, clock: c, links: links, logger: logger}
-	for _, o := range opts {
-		o(&h)
+func New(d Deps) (http.Handler, error) {
+	if d.Links == nil {
+		return nil, errors.New("manager: Deps needs Links")
+	}
+	svc, err := app.New(d.App)
+	if err != nil {
+		return nil, fmt.Errorf("manager: %w", err)
+	}
+	logger := d.App.Logger
+	h := handler{svc: svc, clock: d.App.Clock, links: d.Links, logger: logger}
+	if d.App.Files != nil {
+		h.rec = svc.Recordings()
 	}
 	m := httpapi.NewMux(logger)
 	m.HandleAll(h.routes())
@@ -88,7 +98,7 @@ func New(svc *app.Service, c clock.Clock, links *signedlink.Signer, logger *slog
 			top.Handle(p, pages)
 		}
 	}
-	return top
+	return top, nil
 }
 
 func (h handler) take(w http.ResponseWriter, r *http.Request, who domain.Principal) error {

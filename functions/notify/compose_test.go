@@ -17,6 +17,7 @@ import (
 
 	"suapcds/functions/notify"
 	"suapcds/shared/app"
+	"suapcds/shared/app/apptest"
 	"suapcds/shared/clock"
 	"suapcds/shared/domain"
 	"suapcds/shared/mail"
@@ -81,9 +82,11 @@ func newLocal(t *testing.T) *local {
 	}
 	links, _ := signedlink.New(linkKey, 0)
 	l := &local{t: t, ctx: context.Background(), eb: eb, repo: repo, clk: clock.NewFixed(now), sent: &capture{}}
-	l.svc = app.New(repo, l.clk, 2)
-	l.h = notify.New(notify.Deps{Store: repo, Sender: l.sent, Clock: l.clk, Links: links, Logger: discardLogger(),
-		ServiceMailbox: serviceBox, MailFrom: mailFrom, PublicBaseURL: baseURL + "/"})
+	l.svc = apptest.New(t, app.Deps{Store: repo, Clock: l.clk})
+	if l.h, err = notify.New(notify.Deps{Store: repo, Sender: l.sent, Clock: l.clk, Links: links, Logger: discardLogger(),
+		ServiceMailbox: serviceBox, MailFrom: mailFrom, PublicBaseURL: baseURL + "/"}); err != nil {
+		t.Fatal(err)
+	}
 	if err := repo.PutOffice(l.ctx, domain.Office{ID: "suap-africo", Name: "Suap Comune Africo", Email: officeBox, PEC: officePEC}); err != nil {
 		t.Fatal(err)
 	}

@@ -21,6 +21,7 @@ import (
 	managerfn "suapcds/functions/manager"
 	"suapcds/functions/notify"
 	"suapcds/shared/app"
+	"suapcds/shared/app/apptest"
 	"suapcds/shared/domain"
 	"suapcds/shared/mail/sestest"
 	"suapcds/shared/recording"
@@ -63,7 +64,7 @@ func (e *env) convocationFixture(t *testing.T, pratica, number string, bodies []
 	f := &convocationFixture{conferenceID: c.Conference.ID, files: recording.New(s3c, bucket), s3c: s3c,
 		key:  app.ConferenceFilePrefix(pratica, c.Conference.ID) + "convocazione",
 		file: append([]byte("%PDF-1.7 convocazione\n"), bytes.Repeat([]byte{0xe2, 0x00, '\n'}, size/3)...)}
-	e.svc.SetConferenceFiles(f.files, 0)
+	e.svc = apptest.New(t, app.Deps{Store: e.repo, Clock: e.clk, Files: f.files})
 	if f.reader, err = s3get.New(s3test.Config(), testenv.Endpoint(t, "S3_ENDPOINT"), bucket); err != nil {
 		t.Fatal(err)
 	}
@@ -208,7 +209,10 @@ func TestConvocationOverTheCapIsLinked(t *testing.T) {
 	}
 
 	// The manager's route, as deployed: same LINK_KEY, same bucket.
-	mg := managerfn.New(e.svc, e.clk, e.links, slog.New(slog.DiscardHandler))
+	mg, err := managerfn.New(managerfn.Deps{App: app.Deps{Store: e.repo, Clock: e.clk, Logger: slog.New(slog.DiscardHandler), Files: f.files}, Links: e.links})
+	if err != nil {
+		t.Fatal(err)
+	}
 	open := func(path, tok string) *http.Response {
 		t.Helper()
 		rec := httptest.NewRecorder()

@@ -1,4 +1,4 @@
-// Package handler is the notify function: it turns the outbox items the
+// Package notify is the notify function: it turns the outbox items the
 // table's stream inserts into e-mails (docs/rules.md §3), each mailed exactly once.
 //
 // For every record of a batch that is the INSERT of an outbox item, it
@@ -77,9 +77,10 @@ const (
 	DefaultAttachMaxBytes int64 = 5 << 20
 )
 
-// Deps is everything the handler needs. main.go fills it from the
-// environment for Lambda; the local runner fills it with the embedded store
-// and the .eml folder sender.
+// Deps are the function's dependencies: its main fills them from the
+// environment for Lambda, the local run with the embedded store and the
+// .eml folder sender, the tests and the bench alike. Store, Sender and
+// Links are required.
 type Deps struct {
 	Store  Store
 	Sender mail.Sender
@@ -126,7 +127,10 @@ type Handler struct {
 }
 
 // New returns a Handler on d, filling in the defaults.
-func New(d Deps) *Handler {
+func New(d Deps) (*Handler, error) {
+	if d.Store == nil || d.Sender == nil || d.Links == nil {
+		return nil, errors.New("notify: Deps needs a Store, a Sender and Links")
+	}
 	h := &Handler{d: d, clock: d.Clock, log: d.Logger, serviceName: d.ServiceName,
 		baseURL: strings.TrimRight(d.PublicBaseURL, "/"), lease: d.ClaimLease, concurrency: d.Concurrency}
 	if h.clock == nil {
@@ -154,7 +158,7 @@ func New(d Deps) *Handler {
 	if _, dom, ok := strings.Cut(d.MailFrom, "@"); ok && dom != "" {
 		h.idDomain = dom
 	}
-	return h
+	return h, nil
 }
 
 // outcome is what became of one record.

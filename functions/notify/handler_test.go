@@ -29,6 +29,7 @@ import (
 
 	"suapcds/functions/notify"
 	"suapcds/shared/app"
+	"suapcds/shared/app/apptest"
 	"suapcds/shared/clock"
 	"suapcds/shared/domain"
 	"suapcds/shared/mail"
@@ -133,7 +134,7 @@ func newEnv(t *testing.T) *env {
 		officeMail: fmt.Sprintf("suap+%d@comune.africo.rc.it", n),
 		pec:        fmt.Sprintf("suap.africo+%d@pec.example.it", n),
 	}
-	e.svc = app.New(repo, e.clk, 2)
+	e.svc = apptest.New(t, app.Deps{Store: repo, Clock: e.clk})
 	if err := repo.PutOffice(e.ctx, domain.Office{ID: "suap-africo", Name: "Suap Comune Africo", Email: e.officeMail, PEC: e.pec}); err != nil {
 		t.Fatal(err)
 	}
@@ -149,7 +150,7 @@ func newEnv(t *testing.T) *env {
 }
 
 func (e *env) handler(concurrency int) *notify.Handler {
-	return notify.New(notify.Deps{
+	h, err := notify.New(notify.Deps{
 		Store:          e.repo,
 		Sender:         mail.NewSES(e.ses),
 		Clock:          e.clk,
@@ -162,6 +163,10 @@ func (e *env) handler(concurrency int) *notify.Handler {
 		Files:          e.files,
 		AttachMaxBytes: e.attachMax,
 	})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return h
 }
 
 // request registers pratica id (number num) and books a 90-minute meeting

@@ -26,6 +26,7 @@ import (
 
 	"suapcds/functions/notify"
 	"suapcds/shared/app"
+	"suapcds/shared/app/apptest"
 	"suapcds/shared/clock"
 	"suapcds/shared/domain"
 	"suapcds/shared/mail"
@@ -82,7 +83,7 @@ func sampleScenario(t *testing.T) (*embedded.Backend, *store.Repo, *clock.Fixed)
 	}
 	ctx := context.Background()
 	clk := clock.NewFixed(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
-	svc := app.New(repo, clk, 2)
+	svc := apptest.New(t, app.Deps{Store: repo, Clock: clk})
 	if err := repo.PutOffice(ctx, domain.Office{ID: "suap-africo", Name: "Suap Comune Africo",
 		Email: "suap@comune.africo.rc.it", PEC: "suap.africo@pec.example.it"}); err != nil {
 		t.Fatal(err)
@@ -151,7 +152,7 @@ func writeSample(t *testing.T, file string, rec events.DynamoDBEventRecord, n in
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join("..", "..", "..", "events", file), append(b, '\n'), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join("..", "..", "events", file), append(b, '\n'), 0o644); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -177,8 +178,11 @@ func TestSamples(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := notify.New(notify.Deps{Store: repo, Sender: sender, Clock: clk, Links: links,
+	h, err := notify.New(notify.Deps{Store: repo, Sender: sender, Clock: clk, Links: links,
 		Logger: discardLogger(), ServiceMailbox: "videoconferenze@regione.example.it", MailFrom: mailFrom, PublicBaseURL: baseURL})
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	subjects := map[domain.EventKind]string{
 		domain.EventRequestCreated: "Nuova richiesta di videoconferenza – Suap Comune Africo – pratica 456/2026 – 11-03-2027 10:00",
@@ -187,7 +191,7 @@ func TestSamples(t *testing.T) {
 	}
 	var all []events.DynamoDBEventRecord
 	for file, kind := range sampleFiles {
-		raw, err := os.ReadFile(filepath.Join("..", "..", "..", "events", file))
+		raw, err := os.ReadFile(filepath.Join("..", "..", "events", file))
 		if err != nil {
 			t.Fatal(err)
 		}

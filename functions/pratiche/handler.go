@@ -1,11 +1,11 @@
-// Package handler is the pratiche function's HTTP API: a pratica's data, the
+// Package pratiche is the pratiche function's HTTP API: a pratica's data, the
 // CDS-mandatory check, sending verifications, the pratica's history and its
 // tamper-evident export, and the services conferences (the bodies directory,
 // conferences, sessions, their files' uploads).
 package pratiche
 
 import (
-	"log/slog"
+	"fmt"
 	"mime"
 	"net/http"
 	"strconv"
@@ -46,12 +46,23 @@ func (h handler) routes() []httpapi.Route {
 
 type handler struct{ svc *app.Service }
 
+// Deps are the function's dependencies: its main, the local run, the
+// tests and the bench fill them alike. App.Files is the bucket of the
+// conferences' files.
+type Deps struct {
+	App app.Deps
+}
+
 // New returns the function's handler.
-func New(svc *app.Service, logger *slog.Logger) http.Handler {
+func New(d Deps) (http.Handler, error) {
+	svc, err := app.New(d.App)
+	if err != nil {
+		return nil, fmt.Errorf("pratiche: %w", err)
+	}
 	h := handler{svc}
-	m := httpapi.NewMux(logger)
+	m := httpapi.NewMux(d.App.Logger)
 	m.HandleAll(h.routes())
-	return m
+	return m, nil
 }
 
 func (h handler) putPratica(w http.ResponseWriter, r *http.Request, who domain.Principal) error {

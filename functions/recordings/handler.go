@@ -1,4 +1,4 @@
-// Package handler is the recordings function (docs/rules.md §6): behind the JWT
+// Package recordings is the recordings function (docs/rules.md §6): behind the JWT
 // authorizer, the regional service gets a pre-signed POST to upload a
 // meeting's recording straight to S3, and the pratica's office, its basin
 // and the service get a short-lived pre-signed GET to download it (each
@@ -42,12 +42,34 @@ type handler struct {
 	rec *app.Recordings
 }
 
-// New returns the HTTP API's handler.
-func New(rec *app.Recordings, logger *slog.Logger) http.Handler {
-	h := handler{rec: rec}
-	m := httpapi.NewMux(logger)
-	m.HandleAll(h.routes())
-	return m
+// Deps are the function's dependencies: its main, the local run, the
+// tests and the bench fill them alike. App.Files is the recordings'
+// bucket (required), named Bucket in its S3 events.
+type Deps struct {
+	App    app.Deps
+	Bucket string
+}
+
+// Function is the function's two entry points: the HTTP API's handler and
+// the bucket's S3 events (Lambda dispatches between them).
+type Function struct {
+	HTTP    http.Handler
+	Objects *Objects
+}
+
+// New returns the function's handlers.
+func New(d Deps) (*Function, error) {
+	if d.App.Files == nil || d.Bucket == "" {
+		return nil, errors.New("recordings: Deps needs App.Files and its Bucket")
+	}
+	svc, err := app.New(d.App)
+	if err != nil {
+		return nil, fmt.Errorf("recordings: %w", err)
+	}
+	rec := svc.Recordings()
+	m := httpapi.NewMux(d.App.Logger)
+	m.HandleAll(handler{rec: rec}.routes())
+	return &Function{HTTP: m, Objects: &Objects{rec: rec, bucket: d.Bucket, logger: d.App.Logger}}, nil
 }
 
 func (h handler) upload(w http.ResponseWriter, r *http.Request, who domain.Principal) error {
@@ -78,11 +100,6 @@ type Objects struct {
 	rec    *app.Recordings
 	bucket string
 	logger *slog.Logger
-}
-
-// NewObjects returns the S3 event handler for bucket.
-func NewObjects(rec *app.Recordings, bucket string, logger *slog.Logger) *Objects {
-	return &Objects{rec: rec, bucket: bucket, logger: logger}
 }
 
 // Handle checks each created object (see app.Recordings.Acquire). Records

@@ -70,9 +70,13 @@ func newFixture(t *testing.T) *fixture {
 			t.Logf("logs:\n%s", logs)
 		}
 	})
-	rec := app.NewRecordings(app.New(st, clk, 2), recording.New(s3c, bucket), maxBytes, logger)
+	fn, err := recordings.New(recordings.Deps{Bucket: bucket, App: app.Deps{Store: st, Clock: clk, Logger: logger,
+		Files: recording.New(s3c, bucket), RecordingMaxBytes: maxBytes}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	return &fixture{ctx: context.Background(), store: st, s3: s3c, bucket: bucket, clock: clk, logs: logs,
-		api: apitest.New(t, recordings.New(rec, logger)), objects: recordings.NewObjects(rec, bucket, logger)}
+		api: apitest.New(t, fn.HTTP), objects: fn.Objects}
 }
 
 // seed stores a request of Africo's pratica in state st.
@@ -140,7 +144,7 @@ func (f *fixture) exists(t *testing.T, key string) bool {
 // sampleEvent is events/recordings-object-created.json for this bucket.
 func (f *fixture) sampleEvent(t *testing.T) events.S3Event {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join("..", "..", "..", "events", "recordings-object-created.json"))
+	raw, err := os.ReadFile(filepath.Join("..", "..", "events", "recordings-object-created.json"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -198,16 +198,33 @@ func operationCosts(ctx context.Context, root, endpoint string) ([]opCost, error
 		return nil, err
 	}
 	clk := clock.NewFixed(benchClock)
-	svc := app.New(st, clk, 2)
 	links, err := signedlink.New([]byte(sampleLinkKey), 0)
 	if err != nil {
 		return nil, err
 	}
-	logger := slog.New(slog.DiscardHandler)
+	// The functions' Deps as their mains fill them (no bucket: no
+	// operation measured here reads one).
+	a := app.Deps{Store: st, Clock: clk, Logger: slog.New(slog.DiscardHandler), LeadDays: 2}
+	svc, err := app.New(a)
+	if err != nil {
+		return nil, err
+	}
+	pr, err := pratiche.New(pratiche.Deps{App: a})
+	if err != nil {
+		return nil, err
+	}
+	bk, err := bookings.New(bookings.Deps{App: a})
+	if err != nil {
+		return nil, err
+	}
+	mg, err := manager.New(manager.Deps{App: a, Links: links})
+	if err != nil {
+		return nil, err
+	}
 	handlers := map[string]*httpadapter.HandlerAdapterV2{
-		"pratiche": httpadapter.NewV2(pratiche.New(svc, logger)),
-		"bookings": httpadapter.NewV2(bookings.New(svc, clk, logger)),
-		"manager":  httpadapter.NewV2(manager.New(svc, clk, links, logger)),
+		"pratiche": httpadapter.NewV2(pr),
+		"bookings": httpadapter.NewV2(bk),
+		"manager":  httpadapter.NewV2(mg),
 	}
 
 	// What exists before the office's day: its office and the service's room.

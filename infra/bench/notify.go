@@ -56,7 +56,10 @@ func notifyBatch(ctx context.Context, ddbEndpoint, sesEndpoint string, records i
 		Email: fmt.Sprintf("suap+bench%d@comune.africo.rc.it", n)}); err != nil {
 		return fig, err
 	}
-	svc := app.New(st, clk, 2)
+	svc, err := app.New(app.Deps{Store: st, Clock: clk, Logger: slog.New(slog.DiscardHandler), LeadDays: 2})
+	if err != nil {
+		return fig, err
+	}
 	op := domain.Principal{UserID: "u-rossi", Name: "Maria Rossi", Role: domain.RoleSuapOperator, OfficeID: "suap-africo", Unit: "Suap Comune Africo"}
 	if _, _, err := svc.RegisterPratica(ctx, op, "bench-notify", app.PraticaInput{Number: "2027/001", OfficeID: "suap-africo",
 		ProcedureType: domain.ProcOrdinario, Bodies: []domain.BodyOffice{
@@ -106,9 +109,12 @@ func notifyBatch(ctx context.Context, ddbEndpoint, sesEndpoint string, records i
 		return fig, err
 	}
 	sesClient := mail.NewSESClient(dynamotest.Config(), sesEndpoint)
-	h := notify.New(notify.Deps{Store: st, Sender: mail.NewSES(sesClient), Clock: clk, Links: links,
+	h, err := notify.New(notify.Deps{Store: st, Sender: mail.NewSES(sesClient), Clock: clk, Links: links,
 		Logger: slog.New(slog.DiscardHandler), ServiceMailbox: mailbox, MailFrom: "noreply@suapcds.example.it",
 		PublicBaseURL: "https://videoconferenze.example.it", Concurrency: fig.concurrency})
+	if err != nil {
+		return fig, err
+	}
 	t0 := time.Now()
 	resp, err := h.Handle(ctx, events.DynamoDBEvent{Records: batch})
 	fig.batch = time.Since(t0)

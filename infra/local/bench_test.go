@@ -115,7 +115,7 @@ func benchRunner(b *testing.B, real bool) (*runner, interface {
 		for id, w := range registry {
 			c.functions[id] = w
 		}
-		c.functions["BookingsFunction"] = wiring{HTTP: func(env) http.Handler {
+		c.functions["BookingsFunction"] = wiring{HTTP: func(env) (http.Handler, error) {
 			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				_, _ = io.Copy(io.Discard, r.Body)
 				w.Header().Set("Content-Type", "application/json")
@@ -123,7 +123,7 @@ func benchRunner(b *testing.B, real bool) (*runner, interface {
 					w.WriteHeader(http.StatusCreated)
 				}
 				_, _ = io.WriteString(w, "{}")
-			})
+			}), nil
 		}}
 	}
 	r, err := start(context.Background(), c, io.Discard, slog.New(slog.DiscardHandler))

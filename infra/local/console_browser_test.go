@@ -646,12 +646,8 @@ func TestConsoleOIDCSignIn(t *testing.T) {
 
 	c := testConfig(t, newDataDir(t))
 	c.functions = maps.Clone(registry)
-	c.functions["ConsoleFunction"] = wiring{HTTP: func(e env) http.Handler {
-		h, err := console.New(console.Config{Issuer: idpURL, ClientID: clientID, Scope: scope}, e.Logger)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return h
+	c.functions["ConsoleFunction"] = wiring{HTTP: func(e env) (http.Handler, error) {
+		return console.New(console.Deps{Logger: e.Logger, Issuer: idpURL, ClientID: clientID, Scope: scope})
 	}}
 	r := startRunner(t, c, nil)
 	token = r.token(t, "locride")

@@ -24,7 +24,6 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"suapcds/functions/pratiche"
-	"suapcds/shared/app"
 	"suapcds/shared/clock"
 	"suapcds/shared/recording/s3test"
 )
@@ -53,10 +52,9 @@ func (c *aheadClock) advance(d time.Duration) {
 func withConferenceClock(t *testing.T, c *cfg, clk clock.Clock) {
 	t.Helper()
 	c.functions = maps.Clone(registry)
-	c.functions["PraticheFunction"] = wiring{HTTP: func(e env) http.Handler {
-		svc := app.New(e.Store, clk, e.LeadDays)
-		svc.SetConferenceFiles(e.Files, 0)
-		return pratiche.New(svc, e.Logger)
+	c.functions["PraticheFunction"] = wiring{HTTP: func(e env) (http.Handler, error) {
+		e.Clock = clk
+		return pratiche.New(pratiche.Deps{App: e.app()})
 	}}
 }
 

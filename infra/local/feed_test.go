@@ -16,7 +16,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"suapcds/shared/app"
-	"suapcds/shared/clock"
+	"suapcds/shared/app/apptest"
 	"suapcds/shared/domain"
 	"suapcds/shared/store"
 	"suapcds/shared/store/embedded"
@@ -105,7 +105,7 @@ func feedFixture(t *testing.T, ev streamEvent) (*embedded.Backend, *store.Repo, 
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := seed(context.Background(), repo, app.New(repo, clock.System{}, 2)); err != nil {
+	if _, err := seed(context.Background(), repo, apptest.New(t, app.Deps{Store: repo})); err != nil {
 		t.Fatal(err)
 	}
 	fake := newFakeNotify()

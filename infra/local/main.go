@@ -263,7 +263,11 @@ func start(ctx context.Context, c *cfg, out io.Writer, logger *slog.Logger) (_ *
 	if c.clock != nil {
 		clk = c.clock
 	}
-	svc := app.New(st.repo, clk, c.LeadDays)
+	// The demo data go through the use cases, as an operator's requests would.
+	svc, err := app.New(app.Deps{Store: st.repo, Clock: clk, Logger: logger, LeadDays: c.LeadDays})
+	if err != nil {
+		return nil, err
+	}
 	seeded := 0
 	if c.Seed {
 		if seeded, err = seed(ctx, st.repo, svc); err != nil {
@@ -297,11 +301,8 @@ func start(ctx context.Context, c *cfg, out io.Writer, logger *slog.Logger) (_ *
 	if err != nil {
 		return nil, err
 	}
-	rec := app.NewRecordings(svc, files, 0, logger.With("component", "recordings"))
-	// The same bucket holds the conferences' files (convocations, closing acts).
-	svc.SetConferenceFiles(files, 0)
-	base0 := env{Store: st.repo, Service: svc, Clock: clk, Links: links, LeadDays: c.LeadDays, ClaimLease: c.ClaimLease, SweepGrace: c.SweepGrace, Mail: sender, MailDir: mailDir,
-		ServiceMailbox: c.ServiceMailbox, MailFrom: c.MailFrom, BaseURL: base, Recordings: rec, Files: files, Attachments: attachments, Bucket: localBucket}
+	base0 := env{Store: st.repo, Clock: clk, Links: links, LeadDays: c.LeadDays, ClaimLease: c.ClaimLease, SweepGrace: c.SweepGrace, Mail: sender, MailDir: mailDir,
+		ServiceMailbox: c.ServiceMailbox, MailFrom: c.MailFrom, BaseURL: base, Files: files, Attachments: attachments, Bucket: localBucket}
 
 	reg := c.functions
 	if reg == nil {

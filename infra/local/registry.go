@@ -22,11 +22,10 @@ import (
 	"suapcds/shared/store"
 )
 
-// env is what the functions' handlers are built from: what each function's
+// env is what the functions' Deps are filled from: what each function's
 // main builds from its environment on Lambda, built once here and shared.
 type env struct {
 	Store    *store.Repo
-	Service  *app.Service
 	Clock    clock.Clock
 	Logger   *slog.Logger // already tagged with the function's logical id
 	Links    *signedlink.Signer
@@ -38,12 +37,10 @@ type env struct {
 	// ServiceMailbox and MailFrom are notify's SERVICE_MAILBOX and MAIL_FROM.
 	ServiceMailbox, MailFrom string
 	BaseURL                  string // the runner's URL: the manager's pages in mails
-	// Recordings are the recording use cases on the in-process S3 (s3.go),
-	// whose bucket is Bucket.
-	Recordings *app.Recordings
-	Bucket     string
-	// Files is that bucket through the S3 client (*recording.Files).
-	Files app.RecordingFiles
+	// Files is the in-process S3 (s3.go) bucket Bucket through the S3
+	// client: the recordings and the conferences' files.
+	Files  app.RecordingFiles
+	Bucket string
 	// Attachments reads that bucket for notify, which attaches the
 	// convocations from it by signed GETs (s3get), as on Lambda.
 	Attachments notify.Files
@@ -52,9 +49,14 @@ type env struct {
 	ClaimLease, SweepGrace time.Duration
 }
 
+// app is the use cases' Deps, as each function's main fills them.
+func (e env) app() app.Deps {
+	return app.Deps{Store: e.Store, Clock: e.Clock, Logger: e.Logger, LeadDays: e.LeadDays, Files: e.Files}
+}
+
 // notify builds the notify handler; the stream and the sweep each get one,
 // as two invocations of the function on Lambda would.
-func (e env) notify() *notify.Handler {
+func (e env) notify() (*notify.Handler, error) {
 	return notify.New(notify.Deps{Store: e.Store, Sender: e.Mail, Clock: e.Clock, Links: e.Links, Logger: e.Logger,
 		ServiceMailbox: e.ServiceMailbox, MailFrom: e.MailFrom, PublicBaseURL: e.BaseURL, Files: e.Attachments,
 		ClaimLease: e.ClaimLease, SweepGrace: e.SweepGrace})
@@ -70,7 +72,7 @@ type scheduleHandler func(context.Context, events.EventBridgeEvent) error
 // handler its main hands to lambda.Start. A function has the kinds its
 // template events need.
 type wiring struct {
-	HTTP     func(e env) http.Handler
+	HTTP     func(e env) (http.Handler, error)
 	Stream   func(e env) (streamHandler, error)
 	Schedule func(e env) (scheduleHandler, error)
 	S3       func(e env) (s3Handler, error)
@@ -83,22 +85,34 @@ type wiring struct {
 // When a function lands, add it here (and wire the same constructor its
 // main.go calls).
 var registry = map[string]wiring{
-	"PraticheFunction": {HTTP: func(e env) http.Handler { return pratiche.New(e.Service, e.Logger) }},
-	"BookingsFunction": {HTTP: func(e env) http.Handler { return bookings.New(e.Service, e.Clock, e.Logger) }},
-	"ManagerFunction": {HTTP: func(e env) http.Handler {
-		return manager.New(e.Service, e.Clock, e.Links, e.Logger, manager.WithRecordings(e.Recordings))
+	"PraticheFunction": {HTTP: func(e env) (http.Handler, error) { return pratiche.New(pratiche.Deps{App: e.app()}) }},
+	"BookingsFunction": {HTTP: func(e env) (http.Handler, error) { return bookings.New(bookings.Deps{App: e.app()}) }},
+	"ManagerFunction": {HTTP: func(e env) (http.Handler, error) {
+		return manager.New(manager.Deps{App: e.app(), Links: e.Links})
 	}},
 	"LeadtimeFunction": {Schedule: func(e env) (scheduleHandler, error) {
-		h := leadtime.New(e.Store, e.Clock, e.Logger, leadtime.Options{LeadDays: e.LeadDays})
+		h, err := leadtime.New(leadtime.Deps{App: e.app()})
+		if err != nil {
+			return nil, err
+		}
 		return func(ctx context.Context, ev events.EventBridgeEvent) error {
 			_, err := h.Handle(ctx, ev)
 			return err
 		}, nil
 	}},
 	"NotifyFunction": {
-		Stream: func(e env) (streamHandler, error) { return e.notify().Handle, nil },
+		Stream: func(e env) (streamHandler, error) {
+			h, err := e.notify()
+			if err != nil {
+				return nil, err
+			}
+			return h.Handle, nil
+		},
 		Schedule: func(e env) (scheduleHandler, error) {
-			h := e.notify()
+			h, err := e.notify()
+			if err != nil {
+				return nil, err
+			}
 			return func(ctx context.Context, _ events.EventBridgeEvent) error {
 				_, err := h.Sweep(ctx)
 				return err
@@ -107,17 +121,23 @@ var registry = map[string]wiring{
 	},
 	// The console: no identity provider locally; the page sends people to
 	// the demo sign-in links of /_local/.
-	"ConsoleFunction": {HTTP: func(e env) http.Handler {
-		h, err := console.New(console.Config{LocalSignIn: "/_local/"}, e.Logger)
-		if err != nil {
-			panic(err) // the embedded files and a fixed configuration: a bug
-		}
-		return h
+	"ConsoleFunction": {HTTP: func(e env) (http.Handler, error) {
+		return console.New(console.Deps{Logger: e.Logger, LocalSignIn: "/_local/"})
 	}},
 	"RecordingsFunction": {
-		HTTP: func(e env) http.Handler { return recordings.New(e.Recordings, e.Logger) },
+		HTTP: func(e env) (http.Handler, error) {
+			f, err := recordings.New(recordings.Deps{App: e.app(), Bucket: e.Bucket})
+			if err != nil {
+				return nil, err
+			}
+			return f.HTTP, nil
+		},
 		S3: func(e env) (s3Handler, error) {
-			return recordings.NewObjects(e.Recordings, e.Bucket, e.Logger).Handle, nil
+			f, err := recordings.New(recordings.Deps{App: e.app(), Bucket: e.Bucket})
+			if err != nil {
+				return nil, err
+			}
+			return f.Objects.Handle, nil
 		},
 	},
 }

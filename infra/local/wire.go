@@ -33,7 +33,9 @@ func wireFunctions(tpl *samTemplate, reg map[string]wiring, base0 env, every0 ti
 		var missing []string
 		if len(f.Routes) > 0 {
 			if fw.HTTP != nil {
-				w.handlers[id] = fw.HTTP(e)
+				if w.handlers[id], err = fw.HTTP(e); err != nil {
+					return w, fmt.Errorf("%s: %w", id, err)
+				}
 			} else {
 				missing = append(missing, "HTTP")
 			}

@@ -5,7 +5,9 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 
@@ -26,23 +28,60 @@ type Store interface {
 type Service struct {
 	store    Store
 	clock    clock.Clock
+	logger   *slog.Logger
 	leadDays int
 
-	// files and fileMaxBytes are the conferences' files (SetConferenceFiles).
+	// files and fileMaxBytes are the conferences' files (Deps.Files).
 	files        RecordingFiles
 	fileMaxBytes int64
+	recordings   *Recordings
 
 	calendars sync.Map // office id + holidays → *workdays.Calendar
 }
 
-// New returns a Service. leadDays is the booking lead time in working days
-// (docs/rules.md: 2); a value below 1 means the default.
-func New(s Store, c clock.Clock, leadDays int) *Service {
-	if leadDays < 1 {
-		leadDays = workdays.DefaultLeadDays
-	}
-	return &Service{store: s, clock: c, leadDays: leadDays}
+// Deps are what the use cases are built from: the one struct each
+// function's Deps carries, filled alike by its main, the local run, the
+// tests and the bench.
+type Deps struct {
+	// Store, Clock and Logger are required.
+	Store  Store
+	Clock  clock.Clock
+	Logger *slog.Logger
+	// LeadDays is the booking lead time in working days (docs/rules.md: 2);
+	// below 1 means the default.
+	LeadDays int
+	// Files is the bucket of the conferences' files (prefix conferences/)
+	// and of the recordings. A function that handles neither leaves it nil;
+	// those use cases then fail.
+	Files RecordingFiles
+	// FileMaxBytes caps a conference file and RecordingMaxBytes a
+	// recording; below 1 means DefaultConferenceFileMaxBytes and
+	// DefaultRecordingMaxBytes.
+	FileMaxBytes, RecordingMaxBytes int64
 }
+
+// New returns the Service of d, with its recording use cases
+// (Service.Recordings); an error names a missing requirement.
+func New(d Deps) (*Service, error) {
+	if d.Store == nil || d.Clock == nil || d.Logger == nil {
+		return nil, errors.New("app: Deps needs a Store, a Clock and a Logger")
+	}
+	if d.LeadDays < 1 {
+		d.LeadDays = workdays.DefaultLeadDays
+	}
+	if d.FileMaxBytes < 1 {
+		d.FileMaxBytes = DefaultConferenceFileMaxBytes
+	}
+	if d.RecordingMaxBytes < 1 {
+		d.RecordingMaxBytes = DefaultRecordingMaxBytes
+	}
+	s := &Service{store: d.Store, clock: d.Clock, logger: d.Logger, leadDays: d.LeadDays, files: d.Files, fileMaxBytes: d.FileMaxBytes}
+	s.recordings = &Recordings{svc: s, files: d.Files, maxBytes: d.RecordingMaxBytes, logger: d.Logger}
+	return s, nil
+}
+
+// Recordings are the recording use cases on the same store and bucket.
+func (s *Service) Recordings() *Recordings { return s.recordings }
 
 // LeadDays is the configured lead time.
 func (s *Service) LeadDays() int { return s.leadDays }

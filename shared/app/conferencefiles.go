@@ -65,16 +65,6 @@ func conferenceFileType(ct string) (string, bool) {
 	return "", false
 }
 
-// SetConferenceFiles gives the service the bucket of the conferences' files
-// (the recordings bucket, prefix conferences/) and their cap (below 1: the
-// default). Without it, uploads and convocations fail.
-func (s *Service) SetConferenceFiles(files RecordingFiles, maxBytes int64) {
-	if maxBytes < 1 {
-		maxBytes = DefaultConferenceFileMaxBytes
-	}
-	s.files, s.fileMaxBytes = files, maxBytes
-}
-
 // ConferenceFileMaxBytes is the configured cap of a conference file.
 func (s *Service) ConferenceFileMaxBytes() int64 { return s.fileMaxBytes }
 

@@ -87,15 +87,6 @@ type Recordings struct {
 	logger   *slog.Logger
 }
 
-// NewRecordings returns the recording use cases; maxBytes below 1 means
-// DefaultRecordingMaxBytes.
-func NewRecordings(svc *Service, files RecordingFiles, maxBytes int64, logger *slog.Logger) *Recordings {
-	if maxBytes < 1 {
-		maxBytes = DefaultRecordingMaxBytes
-	}
-	return &Recordings{svc: svc, files: files, maxBytes: maxBytes, logger: logger}
-}
-
 // MaxBytes is the configured upload cap.
 func (rc *Recordings) MaxBytes() int64 { return rc.maxBytes }
 

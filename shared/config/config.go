@@ -13,6 +13,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
+	"suapcds/shared/app"
+	"suapcds/shared/clock"
 	"suapcds/shared/store"
 	"suapcds/shared/store/dynamo"
 	"suapcds/shared/workdays"
@@ -33,10 +35,10 @@ type Config struct {
 // FromEnv reads the configuration, reporting every missing or bad variable.
 func FromEnv() (Config, error) {
 	c := Config{
-		Table:          os.Getenv("TABLE_NAME"),
-		CursorKey:      []byte(os.Getenv("CURSOR_KEY")),
+		Table:          getenv("TABLE_NAME"),
+		CursorKey:      []byte(getenv("CURSOR_KEY")),
 		LeadDays:       workdays.DefaultLeadDays,
-		DynamoEndpoint: os.Getenv("DYNAMODB_ENDPOINT"),
+		DynamoEndpoint: getenv("DYNAMODB_ENDPOINT"),
 	}
 	var errs []error
 	if c.Table == "" {
@@ -56,9 +58,9 @@ func FromEnv() (Config, error) {
 // AWS returns an aws.Config from the environment Lambda provides.
 func AWS() aws.Config {
 	return aws.Config{
-		Region: os.Getenv("AWS_REGION"),
+		Region: getenv("AWS_REGION"),
 		Credentials: credentials.NewStaticCredentialsProvider(
-			os.Getenv("AWS_ACCESS_KEY_ID"), os.Getenv("AWS_SECRET_ACCESS_KEY"), os.Getenv("AWS_SESSION_TOKEN")),
+			getenv("AWS_ACCESS_KEY_ID"), getenv("AWS_SECRET_ACCESS_KEY"), getenv("AWS_SESSION_TOKEN")),
 	}
 }
 
@@ -82,18 +84,18 @@ func Fatal(msg string, err error) {
 	os.Exit(1)
 }
 
-// MustStore reads the configuration, sets up the JSON logger and builds the
-// DynamoDB-backed store, exiting on any error: the common start of every
-// function that works on the table.
-func MustStore() (Config, *store.Repo, *slog.Logger) {
+// App reads the configuration, sets up the JSON logger and builds the
+// DynamoDB-backed store: the use cases' dependencies every function that
+// works on the table starts from (its FromEnv adds the bucket where it has
+// one).
+func App() (app.Deps, error) {
 	cfg, err := FromEnv()
 	if err != nil {
-		Fatal("configuration", err)
+		return app.Deps{}, err
 	}
-	logger := Logger()
 	st, err := cfg.Store(AWS())
 	if err != nil {
-		Fatal("store", err)
+		return app.Deps{}, err
 	}
-	return cfg, st, logger
+	return app.Deps{Store: st, Clock: clock.System{}, Logger: Logger(), LeadDays: cfg.LeadDays}, nil
 }

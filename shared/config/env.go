@@ -2,7 +2,6 @@ package config
 
 import (
 	"fmt"
-	"os"
 	"strconv"
 )
 
@@ -10,7 +9,7 @@ import (
 // it is unset, an error saying want when it is not an integer from lo to hi.
 // Every numeric setting goes through it, so each says its range alike.
 func boundedInt(name string, lo, hi int64, want string) (int64, error) {
-	v := os.Getenv(name)
+	v := getenv(name)
 	if v == "" {
 		return 0, nil
 	}
@@ -23,7 +22,7 @@ func boundedInt(name string, lo, hi int64, want string) (int64, error) {
 
 // LinkKey is LINK_KEY: the key the signed links are made and checked with
 // (the signer checks its length).
-func LinkKey() []byte { return []byte(os.Getenv("LINK_KEY")) }
+func LinkKey() []byte { return []byte(getenv("LINK_KEY")) }
 
 // Console is what the console function reads: the identity provider
 // (OIDC_ISSUER, OIDC_CLIENT_ID, OIDC_SCOPE), the origins the page may also
@@ -36,10 +35,10 @@ type Console struct {
 // ConsoleFromEnv reads the console's configuration.
 func ConsoleFromEnv() Console {
 	return Console{
-		Issuer:       os.Getenv("OIDC_ISSUER"),
-		ClientID:     os.Getenv("OIDC_CLIENT_ID"),
-		Scope:        os.Getenv("OIDC_SCOPE"),
-		ExtraOrigins: os.Getenv("OIDC_EXTRA_ORIGINS"),
-		FileOrigins:  os.Getenv("FILE_ORIGINS"),
+		Issuer:       getenv("OIDC_ISSUER"),
+		ClientID:     getenv("OIDC_CLIENT_ID"),
+		Scope:        getenv("OIDC_SCOPE"),
+		ExtraOrigins: getenv("OIDC_EXTRA_ORIGINS"),
+		FileOrigins:  getenv("FILE_ORIGINS"),
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"os"
 	"strings"
 	"time"
 
@@ -64,15 +63,15 @@ type Notify struct {
 // missing or bad variable at once.
 func NotifyFromEnv() (Notify, error) {
 	c := Notify{
-		Table:          os.Getenv("TABLE_NAME"),
-		DynamoEndpoint: os.Getenv("DYNAMODB_ENDPOINT"),
-		ServiceMailbox: strings.TrimSpace(os.Getenv("SERVICE_MAILBOX")),
-		MailFrom:       strings.TrimSpace(os.Getenv("MAIL_FROM")),
-		PublicBaseURL:  strings.TrimRight(strings.TrimSpace(os.Getenv("PUBLIC_BASE_URL")), "/"),
+		Table:          getenv("TABLE_NAME"),
+		DynamoEndpoint: getenv("DYNAMODB_ENDPOINT"),
+		ServiceMailbox: strings.TrimSpace(getenv("SERVICE_MAILBOX")),
+		MailFrom:       strings.TrimSpace(getenv("MAIL_FROM")),
+		PublicBaseURL:  strings.TrimRight(strings.TrimSpace(getenv("PUBLIC_BASE_URL")), "/"),
 		LinkKey:        LinkKey(),
-		SESEndpoint:    os.Getenv("SES_ENDPOINT"),
-		Bucket:         os.Getenv("BUCKET"),
-		S3Endpoint:     os.Getenv("S3_ENDPOINT"),
+		SESEndpoint:    getenv("SES_ENDPOINT"),
+		Bucket:         getenv("BUCKET"),
+		S3Endpoint:     getenv("S3_ENDPOINT"),
 	}
 	var errs []error
 	if c.Table == "" {
@@ -102,7 +101,7 @@ func NotifyFromEnv() (Notify, error) {
 		errs = append(errs, err)
 	}
 	c.Concurrency = int(n)
-	if v := os.Getenv("NOTIFY_CLAIM_LEASE"); v != "" {
+	if v := getenv("NOTIFY_CLAIM_LEASE"); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil || d < time.Minute || d > time.Hour {
 			errs = append(errs, fmt.Errorf("NOTIFY_CLAIM_LEASE=%q: want a duration from 1m to 1h", v))

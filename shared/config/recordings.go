@@ -2,7 +2,6 @@ package config
 
 import (
 	"errors"
-	"os"
 )
 
 // Recordings is the recordings bucket's configuration (functions recordings
@@ -19,7 +18,7 @@ type Recordings struct {
 
 // RecordingsFromEnv reads the recordings' configuration.
 func RecordingsFromEnv() (Recordings, error) {
-	c := Recordings{Bucket: os.Getenv("BUCKET"), Endpoint: os.Getenv("S3_ENDPOINT")}
+	c := Recordings{Bucket: getenv("BUCKET"), Endpoint: getenv("S3_ENDPOINT")}
 	var errs []error
 	if c.Bucket == "" {
 		errs = append(errs, errors.New("BUCKET is not set"))
@@ -45,7 +44,7 @@ type ConferenceFiles struct {
 
 // ConferenceFilesFromEnv reads the conference files' configuration.
 func ConferenceFilesFromEnv() (ConferenceFiles, error) {
-	c := ConferenceFiles{Bucket: os.Getenv("BUCKET"), Endpoint: os.Getenv("S3_ENDPOINT")}
+	c := ConferenceFiles{Bucket: getenv("BUCKET"), Endpoint: getenv("S3_ENDPOINT")}
 	var errs []error
 	if c.Bucket == "" {
 		errs = append(errs, errors.New("BUCKET is not set"))

@@ -68,7 +68,20 @@ var (
 	ErrReadOnly          = &Error{Kind: KindForbidden, Code: "read_only", Detail: "La richiesta è stata inserita dall'operatore di bacino: è consultabile in sola lettura."}
 	ErrLeadTime          = &Error{Kind: KindInvalid, Code: "lead_time", Detail: "La richiesta deve essere inviata almeno due giorni lavorativi prima della videoconferenza."}
 	ErrCDSReasonRequired = &Error{Kind: KindInvalid, Code: "cds_reason_required", Detail: "È necessario indire una CDS oppure indicare il motivo della mancata convocazione."}
+	ErrPraticaNotFound   = &Error{Kind: KindNotFound, Code: "pratica_not_found", Detail: "Pratica non trovata."}
+	// ErrBadCursor is a list cursor altered, forged, or made for another list.
+	ErrBadCursor = &Error{Kind: KindInvalid, Code: "invalid_cursor",
+		Detail: "Il parametro di paginazione non è valido: ricaricare la lista dalla prima pagina."}
+	// ErrAlreadyEnqueued is an outbox event whose id exists already.
+	ErrAlreadyEnqueued = &Error{Kind: KindConflict, Code: "already_enqueued", Detail: "La notifica è già stata accodata."}
 )
+
+// HistoryTooLongError is a history longer than max entries, which is not
+// exported in one answer.
+func HistoryTooLongError(max int) *Error {
+	return &Error{Kind: KindConflict, Code: "history_too_long",
+		Detail: fmt.Sprintf("Lo storico della pratica supera le %d voci: non può essere esportato in una sola volta.", max)}
+}
 
 // TransitionError is returned when a state change is not in the state table.
 // It is an *Error of kind Conflict with code "invalid_transition".

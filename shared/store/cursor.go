@@ -14,8 +14,7 @@ import (
 
 // ErrBadCursor is returned for a cursor that was altered, forged, or made for
 // another list.
-var ErrBadCursor = &domain.Error{Kind: domain.KindInvalid, Code: "invalid_cursor",
-	Detail: "Il parametro di paginazione non è valido: ricaricare la lista dalla prima pagina."}
+var ErrBadCursor = domain.ErrBadCursor
 
 // maxCursorLen bounds what is decoded from a client.
 const maxCursorLen = 2048

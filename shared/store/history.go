@@ -19,8 +19,7 @@ import (
 const MaxHistoryExport = 5000
 
 // ErrHistoryTooLong: the history exceeds MaxHistoryExport.
-var ErrHistoryTooLong = &domain.Error{Kind: domain.KindConflict, Code: "history_too_long",
-	Detail: fmt.Sprintf("Lo storico della pratica supera le %d voci: non può essere esportato in una sola volta.", MaxHistoryExport)}
+var ErrHistoryTooLong = domain.HistoryTooLongError(MaxHistoryExport)
 
 // errChainMoved is the head's condition failing: another change of the
 // pratica committed since the head was read. It is told apart from the

@@ -68,8 +68,7 @@ type Store interface {
 }
 
 // ErrAlreadyEnqueued: an outbox event with that id exists already.
-var ErrAlreadyEnqueued = &domain.Error{Kind: domain.KindConflict, Code: "already_enqueued",
-	Detail: "La notifica è già stata accodata."}
+var ErrAlreadyEnqueued = domain.ErrAlreadyEnqueued
 
 // Page sizes.
 const (
@@ -248,7 +247,7 @@ func appendOutbox(writes []Write, events []domain.OutboxEvent) ([]Write, error) 
 	return writes, nil
 }
 
-var errPraticaMissing = &domain.Error{Kind: domain.KindNotFound, Code: "pratica_not_found", Detail: "Pratica non trovata."}
+var errPraticaMissing = domain.ErrPraticaNotFound
 
 // CreateRequest stores a new request with the pratica's live lock.
 func (s *Repo) CreateRequest(ctx context.Context, r *domain.Request, hist domain.HistoryEntry, events ...domain.OutboxEvent) error {

@@ -1,5 +1,6 @@
-// Command bookings is the bookings Lambda function behind the HTTP API. It only wires:
-// configuration from the environment, clients built once, lambda.Start.
+// Command bookings is the bookings Lambda function behind the HTTP API. It
+// only wires: Deps from the environment (clients built once), New,
+// lambda.Start.
 package main
 
 import (
@@ -7,13 +8,17 @@ import (
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
 	"suapcds/functions/bookings"
-	"suapcds/shared/app"
-	"suapcds/shared/clock"
 	"suapcds/shared/config"
 )
 
 func main() {
-	cfg, st, logger := config.MustStore()
-	svc := app.New(st, clock.System{}, cfg.LeadDays)
-	lambda.Start(httpadapter.NewV2(bookings.New(svc, clock.System{}, logger)).ProxyWithContext)
+	d, err := bookings.FromEnv()
+	if err != nil {
+		config.Fatal("configuration", err)
+	}
+	h, err := bookings.New(d)
+	if err != nil {
+		config.Fatal("bookings", err)
+	}
+	lambda.Start(httpadapter.NewV2(h).ProxyWithContext)
 }

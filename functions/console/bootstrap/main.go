@@ -1,6 +1,7 @@
-// Command console is the operators' web console's Lambda function behind the
-// HTTP API: it serves the console's embedded files on the API's origin. It
-// only wires: configuration from the environment, lambda.Start.
+// Command console is the operators' web console's Lambda function: it
+// serves the console's embedded files on the API's origin. It
+// only wires: Deps from the environment (clients built once), New,
+// lambda.Start.
 package main
 
 import (
@@ -12,12 +13,13 @@ import (
 )
 
 func main() {
-	logger := config.Logger()
-	c := config.ConsoleFromEnv()
-	h, err := console.New(console.Config{Issuer: c.Issuer, ClientID: c.ClientID, Scope: c.Scope,
-		ExtraOrigins: c.ExtraOrigins, FileOrigins: c.FileOrigins}, logger)
+	d, err := console.FromEnv()
 	if err != nil {
-		config.Fatal("OIDC_ISSUER, OIDC_CLIENT_ID, OIDC_SCOPE, OIDC_EXTRA_ORIGINS, FILE_ORIGINS", err)
+		config.Fatal("configuration", err)
+	}
+	h, err := console.New(d)
+	if err != nil {
+		config.Fatal("console", err)
 	}
 	lambda.Start(httpadapter.NewV2(h).ProxyWithContext)
 }

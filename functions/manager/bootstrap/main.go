@@ -1,7 +1,7 @@
 // Command manager is the regional service's Lambda function: answers, rooms
-// and the signed-link pages (which carry the recording's pre-signed upload
-// form, hence the S3 client). It only wires: configuration from the
-// environment, clients built once, lambda.Start.
+// and the signed-link pages. It
+// only wires: Deps from the environment (clients built once), New,
+// lambda.Start.
 package main
 
 import (
@@ -9,29 +9,17 @@ import (
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
 	"suapcds/functions/manager"
-	"suapcds/shared/app"
-	"suapcds/shared/clock"
 	"suapcds/shared/config"
-	"suapcds/shared/recording"
-	"suapcds/shared/signedlink"
 )
 
 func main() {
-	cfg, st, logger := config.MustStore()
-	links, err := signedlink.New(config.LinkKey(), 0)
+	d, err := manager.FromEnv()
 	if err != nil {
-		config.Fatal("LINK_KEY", err)
+		config.Fatal("configuration", err)
 	}
-	rcfg, err := config.RecordingsFromEnv()
+	h, err := manager.New(d)
 	if err != nil {
-		config.Fatal("recordings configuration", err)
+		config.Fatal("manager", err)
 	}
-	svc := app.New(st, clock.System{}, cfg.LeadDays)
-	// Presigning is local signing: the client makes no call at start.
-	files := recording.New(recording.NewClient(config.AWS(), rcfg.Endpoint), rcfg.Bucket)
-	rec := app.NewRecordings(svc, files, rcfg.MaxBytes, logger)
-	// The same bucket holds the conferences' files: the signed link of a
-	// convocation too big to mail leads to a download made here.
-	svc.SetConferenceFiles(files, 0)
-	lambda.Start(httpadapter.NewV2(manager.New(svc, clock.System{}, links, logger, manager.WithRecordings(rec))).ProxyWithContext)
+	lambda.Start(httpadapter.NewV2(h).ProxyWithContext)
 }

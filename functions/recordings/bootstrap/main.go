@@ -1,7 +1,6 @@
 // Command recordings is the recordings Lambda function: the HTTP API's
 // upload and download routes and the bucket's ObjectCreated events. It only
-// wires: configuration from the environment, clients built once,
-// lambda.Start.
+// wires: Deps from the environment (clients built once), New, lambda.Start.
 package main
 
 import (
@@ -9,20 +8,17 @@ import (
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
 	"suapcds/functions/recordings"
-	"suapcds/shared/app"
-	"suapcds/shared/clock"
 	"suapcds/shared/config"
-	"suapcds/shared/recording"
 )
 
 func main() {
-	cfg, st, logger := config.MustStore()
-	rcfg, err := config.RecordingsFromEnv()
+	d, err := recordings.FromEnv()
 	if err != nil {
-		config.Fatal("recordings configuration", err)
+		config.Fatal("configuration", err)
 	}
-	files := recording.New(recording.NewClient(config.AWS(), rcfg.Endpoint), rcfg.Bucket)
-	rec := app.NewRecordings(app.New(st, clock.System{}, cfg.LeadDays), files, rcfg.MaxBytes, logger)
-	api := httpadapter.NewV2(recordings.New(rec, logger)).ProxyWithContext
-	lambda.Start(recordings.Lambda(recordings.NewObjects(rec, rcfg.Bucket, logger), api))
+	f, err := recordings.New(d)
+	if err != nil {
+		config.Fatal("recordings", err)
+	}
+	lambda.Start(recordings.Lambda(f.Objects, httpadapter.NewV2(f.HTTP).ProxyWithContext))
 }
