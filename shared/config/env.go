@@ -24,22 +24,3 @@ func boundedInt(name string, lo, hi int64, want string) (int64, error) {
 // LinkKey is LINK_KEY: the key the signed links are made and checked with
 // (the signer checks its length).
 func LinkKey() []byte { return []byte(os.Getenv("LINK_KEY")) }
-
-// Console is what the console function reads: the identity provider
-// (OIDC_ISSUER, OIDC_CLIENT_ID, OIDC_SCOPE), the origins the page may also
-// talk to (OIDC_EXTRA_ORIGINS) and the bucket's origins for uploads and
-// downloads (FILE_ORIGINS). The handler validates them.
-type Console struct {
-	Issuer, ClientID, Scope, ExtraOrigins, FileOrigins string
-}
-
-// ConsoleFromEnv reads the console's configuration.
-func ConsoleFromEnv() Console {
-	return Console{
-		Issuer:       os.Getenv("OIDC_ISSUER"),
-		ClientID:     os.Getenv("OIDC_CLIENT_ID"),
-		Scope:        os.Getenv("OIDC_SCOPE"),
-		ExtraOrigins: os.Getenv("OIDC_EXTRA_ORIGINS"),
-		FileOrigins:  os.Getenv("FILE_ORIGINS"),
-	}
-}
