@@ -7,9 +7,9 @@ require (
 	github.com/aws/aws-lambda-go v1.55.1
 	github.com/aws/aws-sdk-go-v2 v1.48.0
 	github.com/aws/aws-sdk-go-v2/credentials v1.21.0
-	github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue v1.21.21
-	github.com/aws/aws-sdk-go-v2/service/dynamodb v1.74.0
-	github.com/aws/aws-sdk-go-v2/service/dynamodbstreams v1.47.0
+	github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue v1.21.4 // pinned (#15): the last on dynamodb < v1.69.0
+	github.com/aws/aws-sdk-go-v2/service/dynamodb v1.68.0 // pinned (#15): the last without schema-based serialization, ≈3 ms and 3,150 allocations at init
+	github.com/aws/aws-sdk-go-v2/service/dynamodbstreams v1.41.0 // pinned (#15): the last without schema-based serialization
 	github.com/aws/aws-sdk-go-v2/service/s3 v1.114.10
 	github.com/aws/aws-sdk-go-v2/service/sesv2 v1.79.9
 	github.com/aws/smithy-go v1.28.9

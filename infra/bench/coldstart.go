@@ -20,14 +20,16 @@ import (
 // coldStart is one spawn of a bootstrap against a minimal Lambda Runtime
 // API: the time from spawning the process to its first
 // GET /2018-06-01/runtime/invocation/next (its init) and to its first
-// POST …/response (init and the first event handled).
+// POST …/response (init and the first event handled); output is what the
+// process wrote to stdout and stderr (GODEBUG=inittrace=1 writes there).
 type coldStart struct {
 	toNext, toResponse time.Duration
+	output             []byte
 }
 
 // spawnOnce starts bootstrap with env, hands it event as its first
 // invocation, and stops it once it has answered.
-func spawnOnce(ctx context.Context, bootstrap string, env []string, event []byte) (coldStart, error) {
+func spawnOnce(ctx context.Context, bootstrap string, env []string, event []byte) (cs coldStart, err error) {
 	type stamp struct {
 		at   time.Time
 		body []byte
@@ -78,13 +80,13 @@ func spawnOnce(ctx context.Context, bootstrap string, env []string, event []byte
 	defer func() {
 		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 		select {
-		case <-exited:
+		case <-exited: // Wait has copied all the output
+			cs.output = bytes.Clone(out.Bytes())
 		case <-time.After(5 * time.Second):
 		}
 	}()
 	timeout := time.NewTimer(20 * time.Second)
 	defer timeout.Stop()
-	var cs coldStart
 	for {
 		select {
 		case at := <-next:

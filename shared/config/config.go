@@ -3,18 +3,21 @@
 // from the variables Lambda sets (AWS_REGION and the execution role's
 // credentials) instead of config.LoadDefaultConfig, which costs ≈8 ms of
 // cold start for probing shared files and profiles that Lambda never has.
+//
+// Importing it links the DynamoDB client. A function that does not work on
+// the table (the console) imports shared/config/base instead.
 package config
 
 import (
 	"errors"
 	"log/slog"
-	"os"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"suapcds/shared/app"
 	"suapcds/shared/clock"
+	"suapcds/shared/config/base"
 	"suapcds/shared/store"
 	"suapcds/shared/store/dynamo"
 	"suapcds/shared/workdays"
@@ -70,19 +73,13 @@ func (c Config) Store(awsCfg aws.Config) (*store.Repo, error) {
 	return store.New(dynamo.New(client, c.Table), store.Options{CursorKey: c.CursorKey})
 }
 
-// Logger is the JSON logger every function uses (one line per event).
-func Logger() *slog.Logger {
-	l := slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	slog.SetDefault(l)
-	return l
-}
+// Logger is the JSON logger every function uses (one line per event):
+// base.Logger, for the functions that import this package.
+func Logger() *slog.Logger { return base.Logger() }
 
-// Fatal logs err and exits: a function that cannot configure itself must
-// fail its init, visibly, rather than answer wrongly.
-func Fatal(msg string, err error) {
-	slog.Error(msg, "error", err.Error())
-	os.Exit(1)
-}
+// Fatal logs err and exits (base.Fatal): a function that cannot configure
+// itself must fail its init, visibly, rather than answer wrongly.
+func Fatal(msg string, err error) { base.Fatal(msg, err) }
 
 // App reads the configuration, sets up the JSON logger and builds the
 // DynamoDB-backed store: the use cases' dependencies every function that

@@ -23,22 +23,3 @@ func boundedInt(name string, lo, hi int64, want string) (int64, error) {
 // LinkKey is LINK_KEY: the key the signed links are made and checked with
 // (the signer checks its length).
 func LinkKey() []byte { return []byte(getenv("LINK_KEY")) }
-
-// Console is what the console function reads: the identity provider
-// (OIDC_ISSUER, OIDC_CLIENT_ID, OIDC_SCOPE), the origins the page may also
-// talk to (OIDC_EXTRA_ORIGINS) and the bucket's origins for uploads and
-// downloads (FILE_ORIGINS). The handler validates them.
-type Console struct {
-	Issuer, ClientID, Scope, ExtraOrigins, FileOrigins string
-}
-
-// ConsoleFromEnv reads the console's configuration.
-func ConsoleFromEnv() Console {
-	return Console{
-		Issuer:       getenv("OIDC_ISSUER"),
-		ClientID:     getenv("OIDC_CLIENT_ID"),
-		Scope:        getenv("OIDC_SCOPE"),
-		ExtraOrigins: getenv("OIDC_EXTRA_ORIGINS"),
-		FileOrigins:  getenv("FILE_ORIGINS"),
-	}
-}

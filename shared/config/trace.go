@@ -1,38 +1,11 @@
 package config
 
-import (
-	"os"
-	"slices"
-	"sync"
-)
+import "suapcds/shared/config/base"
 
-// getenv is how this package reads the environment: os.Getenv, but for
-// the length of a Trace.
-var (
-	getenv  = os.Getenv
-	traceMu sync.Mutex
-)
+// getenv reads the environment through base, so a Trace sees every
+// variable the functions read.
+func getenv(name string) string { return base.Getenv(name) }
 
-// Trace runs fn with env as the environment this package reads (a name not
-// in env reads as unset) and returns the names fn read, sorted, each once.
-// It is for tests that compare what a function reads with what
-// template.yaml gives it; Traces run one at a time, and nothing else may
-// read the configuration meanwhile.
-func Trace(env map[string]string, fn func()) []string {
-	traceMu.Lock()
-	defer traceMu.Unlock()
-	read := map[string]bool{}
-	prev := getenv
-	getenv = func(name string) string {
-		read[name] = true
-		return env[name]
-	}
-	defer func() { getenv = prev }()
-	fn()
-	names := make([]string, 0, len(read))
-	for n := range read {
-		names = append(names, n)
-	}
-	slices.Sort(names)
-	return names
-}
+// Trace is base.Trace: fn's reads of the configuration, with env as the
+// environment.
+func Trace(env map[string]string, fn func()) []string { return base.Trace(env, fn) }

@@ -1,7 +1,7 @@
 // Command console is the operators' web console's Lambda function: it
-// serves the console's embedded files on the API's origin. It
-// only wires: Deps from the environment (clients built once), New,
-// lambda.Start.
+// serves the console's embedded files on the API's origin. It only wires:
+// Deps from the environment, New, lambda.Start. It imports
+// shared/config/base, not shared/config, so it links no AWS client.
 package main
 
 import (
@@ -9,17 +9,17 @@ import (
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
 	"suapcds/functions/console"
-	"suapcds/shared/config"
+	"suapcds/shared/config/base"
 )
 
 func main() {
 	d, err := console.FromEnv()
 	if err != nil {
-		config.Fatal("configuration", err)
+		base.Fatal("configuration", err)
 	}
 	h, err := console.New(d)
 	if err != nil {
-		config.Fatal("console", err)
+		base.Fatal("OIDC_ISSUER, OIDC_CLIENT_ID, OIDC_SCOPE, OIDC_EXTRA_ORIGINS, FILE_ORIGINS", err)
 	}
 	lambda.Start(httpadapter.NewV2(h).ProxyWithContext)
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -46,14 +47,29 @@ func New(api API, table string) *Backend {
 // NewClient builds the DynamoDB client from cfg, once per process. A non-empty
 // endpoint points it at DynamoDB Local, whose responses fail the SDK's CRC32
 // check, so that check is turned off there (and only there).
+//
+// Unless cfg sets a retryer or a retry count, the client retries as the SDK's
+// later DynamoDB clients do by default (4 attempts, 25 ms base backoff): the
+// module pins service/dynamodb below v1.69.0, whose schema-based
+// serialization costs every cold start ≈3,150 allocations at init, and those
+// older clients default to 3 attempts and the generic backoff.
 func NewClient(cfg aws.Config, endpoint string) *dynamodb.Client {
 	return dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) {
+		if cfg.Retryer == nil && cfg.RetryMaxAttempts == 0 && o.RetryMode != aws.RetryModeAdaptive {
+			o.Retryer = retry.NewStandard(func(so *retry.StandardOptions) {
+				so.MaxAttempts = dynamoMaxAttempts
+				so.BaseDelay = 25 * time.Millisecond
+			})
+		}
 		if endpoint != "" {
 			o.BaseEndpoint = aws.String(endpoint)
 			o.DisableValidateResponseChecksum = true
 		}
 	})
 }
+
+// dynamoMaxAttempts is how often a DynamoDB call is tried by default.
+const dynamoMaxAttempts = 4
 
 // Get reads an item with a strongly consistent read.
 func (b *Backend) Get(ctx context.Context, k store.Key) (store.Item, error) {
