@@ -40,6 +40,7 @@ func rome(y int, m time.Month, d, h, min int) time.Time {
 
 // TestLeadTime runs the rules' examples through the HTTP handler.
 func TestLeadTime(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name    string
 		now     time.Time
@@ -95,6 +96,7 @@ func TestLeadTime(t *testing.T) {
 }
 
 func TestCreateRequest(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	id := e.pratica(suapAfrico, "suap-africo", domain.ProcOrdinario)
 	before := e.backend.commits.Load()
@@ -183,6 +185,7 @@ func (e *env) finish(id string, tr domain.Transition) {
 }
 
 func TestThread(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	id := e.pratica(suapAfrico, "suap-africo", domain.ProcOrdinario)
 	req := e.request(suapAfrico, id)
@@ -223,6 +226,7 @@ func TestThread(t *testing.T) {
 // TestBasinReadOnly: a request the basin operator created is read-only for
 // the office's SUAP operator.
 func TestBasinReadOnly(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	id := e.pratica(suapAfrico, "suap-africo", domain.ProcOrdinario)
 	req := e.request(basinLocride, id)
@@ -239,6 +243,7 @@ func TestBasinReadOnly(t *testing.T) {
 }
 
 func TestList(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	var ids []string
 	for i := 0; i < 5; i++ {

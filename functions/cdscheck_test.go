@@ -24,6 +24,7 @@ type historyList struct {
 }
 
 func TestPraticaRegistration(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	id := e.pratica(suapAfrico, "suap-africo", domain.ProcOrdinario)
 	var p praticaView
@@ -60,6 +61,7 @@ func TestPraticaRegistration(t *testing.T) {
 }
 
 func TestVerificationsAndCDSCheck(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	id := e.pratica(suapAfrico, "suap-africo", domain.ProcSCIACondizionata)
 
@@ -141,6 +143,7 @@ func TestVerificationsAndCDSCheck(t *testing.T) {
 }
 
 func TestHistoryPagination(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	id := e.pratica(suapAfrico, "suap-africo", domain.ProcSCIA)
 	two := map[string]any{"bodies": []map[string]string{ref(comuneTecnico)}}

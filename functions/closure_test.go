@@ -37,6 +37,7 @@ func (e *env) historyDetails(id string) map[string][]string {
 // session still convened, a file not uploaded, already concluded) writes
 // nothing, and a concluded conference takes no new session.
 func TestCloseConference(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.bodies()
 	id := e.pratica(suapAfrico, "suap-africo", domain.ProcSCIACondizionata)
@@ -160,6 +161,7 @@ func TestCloseConference(t *testing.T) {
 // a held session without one), never with ANNULLATA; it must be an uploaded
 // file of the conference; the history says so. Refusals write nothing.
 func TestSessionClosingFile(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.bodies()
 	id := e.pratica(suapAfrico, "suap-africo", domain.ProcSCIACondizionata)

@@ -29,6 +29,7 @@ import (
 // object, another type or an oversize object are refused (422
 // invalid_file), writing nothing.
 func TestConferenceFileUpload(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.bodies()
 	id := e.pratica(suapAfrico, "suap-africo", domain.ProcSCIACondizionata)
@@ -128,6 +129,7 @@ func postFile(t *testing.T, form api.ConferenceFileUploadView, contentType strin
 // the bodies' signed convocation link (the manager function) and what
 // notify attaches (shared/s3get) all read the kept copy.
 func TestConferenceFilesKeptAsUsed(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.bodies()
 	id := e.pratica(suapAfrico, "suap-africo", domain.ProcSCIACondizionata)
@@ -252,6 +254,7 @@ func TestConferenceFilesKeptAsUsed(t *testing.T) {
 // operators and the service; an upload the conference never used, an
 // unknown id or another office's pratica do not, and nothing is written.
 func TestConferenceFileDownload(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.bodies()
 	id := e.pratica(suapAfrico, "suap-africo", domain.ProcSCIACondizionata)

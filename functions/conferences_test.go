@@ -90,6 +90,7 @@ func (e *env) putFile(key, contentType string, body []byte) string {
 }
 
 func TestBodiesDirectory(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.bodies()
 	before := e.backend.commits.Load()
@@ -119,6 +120,7 @@ func TestBodiesDirectory(t *testing.T) {
 // TestConferenceDeadlines: the answer carries the legal deadlines on real
 // dates, a term ending on Christmas moved to the next working day.
 func TestConferenceDeadlines(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	id := e.pratica(suapAfrico, "suap-africo", domain.ProcOrdinario)
 	c := e.conference(suapAfrico, id, map[string]any{"type": "decisoria_semplificata", "applicationDate": "2026-11-05", "startDate": "2026-11-10"})
@@ -171,6 +173,7 @@ var suapAcquaro = domain.Principal{UserID: "u-gialli", Name: "Anna Gialli", Role
 // booking, marks the pratica's CDS convened, writes the history and one
 // outbox event per body, all in one transaction; refusals write nothing.
 func TestConveneSession(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.bodies()
 	id := e.pratica(suapAfrico, "suap-africo", domain.ProcSCIACondizionata)

@@ -71,6 +71,7 @@ func odtText(t *testing.T, odt []byte) string {
 // pratica number, the meeting's link and its Italian date — from the
 // accepted booking before any session, then from the session convened.
 func TestPrefilledDocuments(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.bodies()
 	id := e.pratica(suapAfrico, "suap-africo", domain.ProcOrdinario)

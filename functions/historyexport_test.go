@@ -12,6 +12,7 @@ import (
 // and verifies; it is an attachment nobody caches, for whoever may read the
 // history.
 func TestHistoryExport(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	id := e.pratica(suapAfrico, "suap-africo", domain.ProcSCIA)
 	one := map[string]any{"bodies": []map[string]string{ref(comuneTecnico)}}

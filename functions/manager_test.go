@@ -39,6 +39,7 @@ func accept(room string) map[string]any {
 // room wins, the others get 409 room_unavailable; a cancellation frees the
 // room for the next.
 func TestRoomsNeverDoubleBooked(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.rooms()
 	const n = 30
@@ -142,6 +143,7 @@ func TestRoomsNeverDoubleBooked(t *testing.T) {
 }
 
 func TestManagerAnswers(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.rooms()
 	p := e.pratica(suapAfrico, "suap-africo", domain.ProcOrdinario)
@@ -230,6 +232,7 @@ func (p *page) post(path string, form url.Values) (int, string, string) {
 var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 
 func TestSignedLinkPages(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.rooms()
 	p := e.pratica(suapAfrico, "suap-africo", domain.ProcOrdinario)

@@ -28,6 +28,7 @@ var (
 // from the start it does, and its no-script form — whose type the person
 // picks after it is signed — takes any video type on MinIO.
 func TestSignedLinkPageRecordingUpload(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	id := e.request(suapAfrico, e.pratica(suapAfrico, "suap-africo", domain.ProcOrdinario))
 	r, err := e.store.GetRequest(e.ctx, id)

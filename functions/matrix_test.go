@@ -179,6 +179,7 @@ var want = map[string]map[domain.Role][2]int{
 // each cell asserted; a refused cell writes nothing; the list shows another
 // office's requests only to the service. Unauthenticated calls get 401.
 func TestAuthorizationMatrix(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.bodies()
 	principals := map[domain.Role]domain.Principal{

@@ -22,6 +22,7 @@ import (
 // through the Lambda adapter into the handlers, on DynamoDB Local, in the
 // order an office would: each must succeed as it stands.
 func TestSamplesThroughHandlers(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.clock.Set(time.Date(2027, time.March, 1, 10, 0, 0, 0, clock.Rome))
 	adapter := httpadapter.NewV2(e.handler)

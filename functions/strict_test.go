@@ -35,6 +35,7 @@ func (e *env) refusedField(res *apitest.Response, before int64, status int, code
 // refused with a problem naming the field, and nothing is written; on both
 // backends of the store.
 func TestStrictInput(t *testing.T) {
+	t.Parallel()
 	for name, backend := range backends {
 		t.Run(name, func(t *testing.T) {
 			e := newEnvOn(t, backend(t))
@@ -135,6 +136,7 @@ func TestStrictInput(t *testing.T) {
 // path's methods, as the OpenAPI document says; not HEAD, which no route
 // has.
 func TestWrongMethod(t *testing.T) {
+	t.Parallel()
 	e := newEnvOn(t, backends["embedded"](t))
 	for path, allow := range map[string]string{
 		"/pratiche/p1":                            "GET, PUT",
