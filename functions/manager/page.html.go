@@ -59,7 +59,7 @@ table{border-collapse:collapse} td,th{border:1px solid #ccc;padding:.25rem .5rem
 {{else}}
 {{if eq .Detail.Request.State "APERTA"}}
 <h2>Disponibile</h2>
-<form method="post" action="/gestore/richieste/{{.Detail.Request.ID}}/accetta" id="accept">
+<form method="post" action="{{.Action "accetta"}}" id="accept">
 <input type="hidden" name="t" value="{{.Token}}"><input type="hidden" name="csrf" value="{{.CSRF}}">
 <label for="roomId">Sala</label>
 <select name="roomId" id="roomId" required>
@@ -78,7 +78,7 @@ table{border-collapse:collapse} td,th{border:1px solid #ccc;padding:.25rem .5rem
 <button type="submit">Conferma disponibilità</button>
 </form>
 <h2>Non disponibile</h2>
-<form method="post" action="/gestore/richieste/{{.Detail.Request.ID}}/rifiuta" id="decline">
+<form method="post" action="{{.Action "rifiuta"}}" id="decline">
 <input type="hidden" name="t" value="{{.Token}}"><input type="hidden" name="csrf" value="{{.CSRF}}">
 <label for="decline-message">Messaggio per l'ufficio</label><textarea name="message" id="decline-message" rows="3" required>{{.Value "message"}}</textarea>
 {{with index .Fields "message"}}<p class="field-error">{{.}}</p>{{end}}
@@ -86,7 +86,7 @@ table{border-collapse:collapse} td,th{border:1px solid #ccc;padding:.25rem .5rem
 </form>
 {{else}}
 <h2>Annulla la videoconferenza</h2>
-<form method="post" action="/gestore/richieste/{{.Detail.Request.ID}}/annulla" id="cancel">
+<form method="post" action="{{.Action "annulla"}}" id="cancel">
 <input type="hidden" name="t" value="{{.Token}}"><input type="hidden" name="csrf" value="{{.CSRF}}">
 <label for="cancel-message">Motivo dell'annullamento</label><textarea name="message" id="cancel-message" rows="3" required>{{.Value "message"}}</textarea>
 <button type="submit">Annulla e libera la sala</button>
@@ -107,7 +107,7 @@ table{border-collapse:collapse} td,th{border:1px solid #ccc;padding:.25rem .5rem
 <p id="upload-later">La registrazione si potrà caricare dall'inizio della videoconferenza, il {{.UploadFrom}}.</p>
 {{end}}
 <h2>Nuova comunicazione</h2>
-<form method="post" action="/gestore/richieste/{{.Detail.Request.ID}}/messaggio" id="message">
+<form method="post" action="{{.Action "messaggio"}}" id="message">
 <input type="hidden" name="t" value="{{.Token}}"><input type="hidden" name="csrf" value="{{.CSRF}}">
 <label for="msg-subject">Oggetto</label><input type="text" name="subject" id="msg-subject" required maxlength="200" value="{{.Value "subject"}}">
 {{with index .Fields "subject"}}<p class="field-error">{{.}}</p>{{end}}

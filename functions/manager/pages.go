@@ -23,6 +23,20 @@ const csrfCookie = "suapcds_csrf"
 // maxForm bounds a posted form (64 KiB, as the API's bodies).
 const maxForm = 64 << 10
 
+// The page's forms post to signedlink.AnswerPath{id}/{action}, one action
+// each.
+const (
+	actionAccept  = "accetta"
+	actionDecline = "rifiuta"
+	actionCancel  = "annulla"
+	actionMessage = "messaggio"
+)
+
+// Action is the path the page's form for action posts to.
+func (p pageData) Action(action string) string {
+	return signedlink.AnswerPath + p.Detail.Request.ID + "/" + action
+}
+
 // pageData is what the request page shows.
 type pageData struct {
 	Title   string
@@ -177,17 +191,17 @@ func (h handler) act(w http.ResponseWriter, r *http.Request, id, tok string) {
 	var err error
 	var outcome string
 	switch r.PathValue("action") {
-	case "accetta":
+	case actionAccept:
 		_, err = h.svc.Accept(r.Context(), who, id, domain.AcceptInput{RoomID: f.Get("roomId"), Code: f.Get("code"),
 			Password: f.Get("password"), Link: f.Get("link")})
 		outcome = "accettata"
-	case "rifiuta":
+	case actionDecline:
 		_, err = h.svc.Decline(r.Context(), who, id, f.Get("message"))
 		outcome = "rifiutata"
-	case "annulla":
+	case actionCancel:
 		_, err = h.svc.Cancel(r.Context(), who, id, f.Get("message"))
 		outcome = "annullata"
-	case "messaggio":
+	case actionMessage:
 		_, err = h.svc.PostMessage(r.Context(), who, id, f.Get("subject"), f.Get("body"))
 		outcome = "messaggio"
 	default:
@@ -244,7 +258,7 @@ func (h handler) show(w http.ResponseWriter, r *http.Request, id, tok string, st
 		b := make([]byte, 32)
 		_, _ = rand.Read(b)
 		csrf = base64.RawURLEncoding.EncodeToString(b)
-		http.SetCookie(w, &http.Cookie{Name: csrfCookie, Value: csrf, Path: "/gestore/", HttpOnly: true,
+		http.SetCookie(w, &http.Cookie{Name: csrfCookie, Value: csrf, Path: signedlink.AnswerPath, HttpOnly: true,
 			Secure:   !strings.HasPrefix(r.Host, "127.0.0.1") && !strings.HasPrefix(r.Host, "localhost"),
 			SameSite: http.SameSiteStrictMode})
 	}
