@@ -14,7 +14,7 @@ import (
 	managerfn "suapcds/functions/manager"
 	"suapcds/shared/app"
 	"suapcds/shared/domain"
-	"suapcds/shared/recording"
+	"suapcds/shared/recording/s3test"
 	"suapcds/shared/signedlink"
 )
 
@@ -42,7 +42,7 @@ func TestSignedLinkPageRecordingUpload(t *testing.T) {
 	e.finish(id, domain.AcceptWithRecording)
 
 	mg, err := managerfn.New(managerfn.Deps{Links: e.links, App: app.Deps{Store: e.store, Clock: e.clock, Logger: slog.New(slog.DiscardHandler),
-		Files: recording.New(e.s3, e.bucket), RecordingMaxBytes: 1 << 20}})
+		Files: s3test.Files(t, e.bucket), RecordingMaxBytes: 1 << 20}})
 	if err != nil {
 		t.Fatal(err)
 	}

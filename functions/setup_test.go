@@ -22,7 +22,6 @@ import (
 	"suapcds/shared/clock"
 	"suapcds/shared/domain"
 	"suapcds/shared/httpapi/apitest"
-	"suapcds/shared/recording"
 	"suapcds/shared/recording/s3test"
 	"suapcds/shared/signedlink"
 	"suapcds/shared/store"
@@ -114,7 +113,7 @@ func newEnvOn(t *testing.T, backend store.Backend) *env {
 	// The functions' Deps as their mains fill them, on DynamoDB Local (or
 	// the embedded store) and MinIO.
 	a := app.Deps{Store: st, Clock: c, Logger: slog.New(slog.DiscardHandler), LeadDays: 2,
-		Files: recording.New(s3c, bucket), FileMaxBytes: 1 << 20}
+		Files: s3test.Files(t, bucket), FileMaxBytes: 1 << 20}
 	top := http.NewServeMux()
 	cd, err := pratiche.New(pratiche.Deps{App: a})
 	if err != nil {

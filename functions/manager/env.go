@@ -17,10 +17,14 @@ func FromEnv() (Deps, error) {
 	if err := errors.Join(err, rerr, lerr); err != nil {
 		return Deps{}, err
 	}
-	// Presigning is local signing: the client makes no call at start. The
-	// bucket holds the recordings (the page's upload form) and the
-	// conferences' files (the convocations' downloads).
-	a.Files = recording.New(recording.NewClient(config.AWS(), r.Endpoint), r.Bucket)
+	// Presigning is local signing: nothing is called at start. The bucket
+	// holds the recordings (the page's upload form) and the conferences'
+	// files (the convocations' downloads).
+	files, err := recording.New(config.AWS(), r.Endpoint, r.Bucket)
+	if err != nil {
+		return Deps{}, err
+	}
+	a.Files = files
 	a.RecordingMaxBytes = r.MaxBytes
 	return Deps{App: a, Links: links}, nil
 }

@@ -61,7 +61,7 @@ func (e *env) convocationFixture(t *testing.T, pratica, number string, bodies []
 		t.Fatal(err)
 	}
 	s3c, bucket := s3test.Bucket(t)
-	f := &convocationFixture{conferenceID: c.Conference.ID, files: recording.New(s3c, bucket), s3c: s3c,
+	f := &convocationFixture{conferenceID: c.Conference.ID, files: s3test.Files(t, bucket), s3c: s3c,
 		key:  app.ConferenceFilePrefix(pratica, c.Conference.ID) + "convocazione",
 		file: append([]byte("%PDF-1.7 convocazione\n"), bytes.Repeat([]byte{0xe2, 0x00, '\n'}, size/3)...)}
 	e.svc = apptest.New(t, app.Deps{Store: e.repo, Clock: e.clk, Files: f.files})

@@ -13,6 +13,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"net/url"
 	"regexp"
 	"slices"
@@ -24,8 +25,6 @@ import (
 
 	ics "github.com/arran4/golang-ical"
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-sdk-go-v2/service/sesv2"
-	sestypes "github.com/aws/aws-sdk-go-v2/service/sesv2/types"
 
 	"suapcds/functions/notify"
 	"suapcds/shared/app"
@@ -53,7 +52,7 @@ type faultySES struct {
 	left map[string]int
 }
 
-func (f *faultySES) SendEmail(ctx context.Context, in *sesv2.SendEmailInput, opts ...func(*sesv2.Options)) (*sesv2.SendEmailOutput, error) {
+func (f *faultySES) SendEmail(ctx context.Context, in *mail.SendEmailInput) (*mail.SendEmailOutput, error) {
 	f.calls.Add(1)
 	f.mu.Lock()
 	if f.fail != nil {
@@ -65,11 +64,11 @@ func (f *faultySES) SendEmail(ctx context.Context, in *sesv2.SendEmailInput, opt
 		if f.left[key] > 0 {
 			f.left[key]--
 			f.mu.Unlock()
-			return nil, &sestypes.TooManyRequestsException{Message: new("Maximum sending rate exceeded.")}
+			return nil, &mail.SESError{Status: http.StatusTooManyRequests, Code: "TooManyRequestsException", Message: "Maximum sending rate exceeded."}
 		}
 	}
 	f.mu.Unlock()
-	return f.api.SendEmail(ctx, in, opts...)
+	return f.api.SendEmail(ctx, in)
 }
 
 var messageIDRe = regexp.MustCompile(`(?m)^Message-ID:\s*<([^>]+)>`)

@@ -15,7 +15,11 @@ func FromEnv() (Deps, error) {
 	if err := errors.Join(err, ferr); err != nil {
 		return Deps{}, err
 	}
-	a.Files = recording.New(recording.NewClient(config.AWS(), f.Endpoint), f.Bucket)
+	files, err := recording.New(config.AWS(), f.Endpoint, f.Bucket)
+	if err != nil {
+		return Deps{}, err
+	}
+	a.Files = files
 	a.FileMaxBytes = f.MaxBytes
 	return Deps{App: a}, nil
 }

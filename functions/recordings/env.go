@@ -15,7 +15,11 @@ func FromEnv() (Deps, error) {
 	if err := errors.Join(err, rerr); err != nil {
 		return Deps{}, err
 	}
-	a.Files = recording.New(recording.NewClient(config.AWS(), r.Endpoint), r.Bucket)
+	files, err := recording.New(config.AWS(), r.Endpoint, r.Bucket)
+	if err != nil {
+		return Deps{}, err
+	}
+	a.Files = files
 	a.RecordingMaxBytes = r.MaxBytes
 	return Deps{App: a, Bucket: r.Bucket}, nil
 }

@@ -23,7 +23,6 @@ import (
 	"suapcds/shared/clock"
 	"suapcds/shared/domain"
 	"suapcds/shared/httpapi/apitest"
-	"suapcds/shared/recording"
 	"suapcds/shared/recording/s3test"
 	"suapcds/shared/store"
 	"suapcds/shared/store/dynamo/dynamotest"
@@ -71,7 +70,7 @@ func newFixture(t *testing.T) *fixture {
 		}
 	})
 	fn, err := recordings.New(recordings.Deps{Bucket: bucket, App: app.Deps{Store: st, Clock: clk, Logger: logger,
-		Files: recording.New(s3c, bucket), RecordingMaxBytes: maxBytes}})
+		Files: s3test.Files(t, bucket), RecordingMaxBytes: maxBytes}})
 	if err != nil {
 		t.Fatal(err)
 	}

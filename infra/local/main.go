@@ -295,7 +295,10 @@ func start(ctx context.Context, c *cfg, out io.Writer, logger *slog.Logger) (_ *
 			objects.close()
 		}
 	}()
-	files := recording.New(recording.NewClient(localAWS(), base+s3Path), localBucket)
+	files, err := recording.New(localAWS(), base+s3Path, localBucket)
+	if err != nil {
+		return nil, err
+	}
 	// notify reads the same bucket as on Lambda: by signed GETs (s3get).
 	attachments, err := s3get.New(localAWS(), base+s3Path, localBucket)
 	if err != nil {

@@ -126,8 +126,11 @@ func TestRecordingThroughLocalS3(t *testing.T) {
 // and MinIO do; gofakes3 alone would copy whatever is there.
 func TestLocalS3ConditionalCopy(t *testing.T) {
 	r := startRunner(t, testConfig(t, newDataDir(t)), nil)
-	client := recording.NewClient(localAWS(), r.BaseURL+s3Path)
-	files := recording.New(client, localBucket)
+	client := s3test.NewClient(localAWS(), r.BaseURL+s3Path)
+	files, err := recording.New(localAWS(), r.BaseURL+s3Path, localBucket)
+	if err != nil {
+		t.Fatal(err)
+	}
 	ctx := context.Background()
 	put := func(key, content string) {
 		t.Helper()

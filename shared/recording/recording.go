@@ -3,60 +3,52 @@
 // exact key, content-length-range, the exact Content-Type or, for a form
 // whose file is chosen after signing, its kind's prefix, an expiry),
 // pre-signed GET downloads, HEAD, a conditional server-side copy (how an
-// upload becomes a kept file no policy can target) and DELETE. It is the only package that
-// imports the S3 client, so only the functions that handle recordings
-// (recordings, manager) carry it.
+// upload becomes a kept file no policy can target) and DELETE, each a plain
+// HTTP request signed by shared/s3http (no S3 service client). The
+// conferences' files live in the same bucket and go through it too.
 package recording
 
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
 	"mime"
 	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"suapcds/shared/app"
 	"suapcds/shared/domain"
-	"suapcds/shared/s3get"
+	"suapcds/shared/s3http"
 )
-
-// NewClient builds the S3 client once per process. endpoint is empty on
-// AWS; for MinIO or the local run's in-process S3 it is their URL, reached
-// with path-style addressing.
-func NewClient(cfg aws.Config, endpoint string) *s3.Client {
-	return s3.NewFromConfig(cfg, func(o *s3.Options) {
-		if endpoint != "" {
-			o.BaseEndpoint = aws.String(endpoint)
-			o.UsePathStyle = true
-		}
-		// Checksums only where S3 requires them: the functions send no
-		// bodies, and emulators differ in what they accept.
-		o.RequestChecksumCalculation = aws.RequestChecksumCalculationWhenRequired
-		o.ResponseChecksumValidation = aws.ResponseChecksumValidationWhenRequired
-	})
-}
 
 // Files is the recordings bucket.
 type Files struct {
-	client  *s3.Client
-	presign *s3.PresignClient
-	bucket  string
-	now     func() time.Time
+	b   *s3http.Bucket
+	now func() time.Time
 }
 
 var _ app.RecordingFiles = (*Files)(nil)
 
-// New returns the bucket's adapter on client.
-func New(client *s3.Client, bucket string) *Files {
-	return &Files{client: client, presign: s3.NewPresignClient(client), bucket: bucket, now: time.Now}
+// New returns the adapter of bucket, with its HTTP client, once per
+// process. endpoint is empty on AWS (virtual-hosted addressing in
+// cfg.Region); for MinIO or the local run's in-process S3 it is their URL,
+// reached path style. Credentials and region come from cfg.
+func New(cfg aws.Config, endpoint, bucket string) (*Files, error) {
+	b, err := s3http.New(cfg, endpoint, bucket, "recording")
+	if err != nil {
+		return nil, err
+	}
+	return &Files{b: b, now: time.Now}, nil
 }
 
 // Bucket is the bucket's name.
-func (f *Files) Bucket() string { return f.bucket }
+func (f *Files) Bucket() string { return f.b.Name() }
 
 // PresignUpload signs a POST policy: exactly p.Key (the SDK adds the key
 // condition), 1 to p.MaxBytes bytes, a Content-Type equal to p.ContentType
@@ -81,92 +73,107 @@ func (f *Files) PresignUpload(ctx context.Context, p app.UploadPolicy) (*app.Upl
 		success,
 	}
 	start := f.now()
-	req, err := f.presign.PresignPostObject(ctx, &s3.PutObjectInput{Bucket: aws.String(f.bucket), Key: aws.String(p.Key)},
-		func(o *s3.PresignPostOptions) {
-			o.Expires = p.Expires
-			o.Conditions = conds
-		})
+	post, err := f.b.PresignPost(ctx, p.Key, p.Expires, conds)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("recording: %w", err)
 	}
-	fields := make(map[string]string, len(req.Values)+2)
-	for k, v := range req.Values {
-		fields[k] = v
-	}
+	fields := post.Fields
 	fields["Content-Type"] = p.ContentType
 	for k, v := range success {
 		fields[k] = v
 	}
-	return &app.UploadForm{URL: req.URL, Fields: fields, Key: p.Key, MaxBytes: p.MaxBytes, ExpiresAt: start.Add(p.Expires)}, nil
+	return &app.UploadForm{URL: post.URL, Fields: fields, Key: p.Key, MaxBytes: p.MaxBytes, ExpiresAt: start.Add(p.Expires)}, nil
 }
 
 // PresignDownload signs a GET of key for ttl, saved as filename.
 func (f *Files) PresignDownload(ctx context.Context, key, filename string, ttl time.Duration) (string, error) {
-	in := &s3.GetObjectInput{Bucket: aws.String(f.bucket), Key: aws.String(key)}
+	q := url.Values{}
 	if filename != "" {
-		in.ResponseContentDisposition = aws.String(mime.FormatMediaType("attachment", map[string]string{"filename": filename}))
+		q.Set("response-content-disposition", mime.FormatMediaType("attachment", map[string]string{"filename": filename}))
 	}
-	req, err := f.presign.PresignGetObject(ctx, in, s3.WithPresignExpires(ttl))
+	u, err := f.b.PresignGet(ctx, key, q, ttl)
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("recording: %w", err)
 	}
-	return req.URL, nil
+	return u, nil
 }
 
 // Head describes key, or domain.ErrNotFound.
 func (f *Files) Head(ctx context.Context, key string) (app.ObjectInfo, error) {
-	out, err := f.client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(f.bucket), Key: aws.String(key)})
+	resp, err := f.b.Do(ctx, http.MethodHead, key, nil)
 	if err != nil {
-		if notFound(err) {
-			return app.ObjectInfo{}, domain.ErrNotFound
-		}
-		return app.ObjectInfo{}, err
+		return app.ObjectInfo{}, fmt.Errorf("recording: %w", err)
 	}
-	return app.ObjectInfo{Size: aws.ToInt64(out.ContentLength), ContentType: aws.ToString(out.ContentType), ETag: aws.ToString(out.ETag)}, nil
+	resp.Body.Close()
+	switch resp.StatusCode {
+	case http.StatusOK:
+	case http.StatusNotFound:
+		return app.ObjectInfo{}, domain.ErrNotFound
+	default:
+		// A HEAD's answer has no body: the status is all S3 says.
+		return app.ObjectInfo{}, &s3http.StatusError{Method: http.MethodHead, Status: resp.StatusCode, RequestID: resp.Header.Get("X-Amz-Request-Id")}
+	}
+	size, err := strconv.ParseInt(resp.Header.Get("Content-Length"), 10, 64)
+	if err != nil {
+		return app.ObjectInfo{}, fmt.Errorf("recording: HEAD %s: Content-Length %q", key, resp.Header.Get("Content-Length"))
+	}
+	return app.ObjectInfo{Size: size, ContentType: resp.Header.Get("Content-Type"), ETag: resp.Header.Get("ETag")}, nil
 }
+
+// copyAnswerMax bounds the read of a copy's answer: a CopyObjectResult or
+// an Error of a few hundred bytes, after the spaces S3 may send to keep the
+// connection open while a large object is copied.
+const copyAnswerMax = 1 << 20
 
 // Copy copies src to dst within the bucket, server side, only while src
 // still has the ETag etag (x-amz-copy-source-if-match): what is copied is
 // the object the caller checked, never one posted over it meanwhile
 // (app.ErrObjectChanged). A missing src is domain.ErrNotFound. The copy
-// keeps the type and the bucket's encryption.
+// keeps the type and the bucket's encryption. S3 may answer 200 and still
+// fail (an <Error> document in the body, sent once a long copy ends): that
+// is a *s3http.StatusError with status 200 and the Code.
 func (f *Files) Copy(ctx context.Context, src, dst, etag string) error {
 	if etag == "" {
 		return errors.New("recording: copy without the source's ETag")
 	}
-	_, err := f.client.CopyObject(ctx, &s3.CopyObjectInput{
-		Bucket: aws.String(f.bucket), Key: aws.String(dst),
-		// bucket/key, the key URL-escaped as S3 expects it.
-		CopySource:        aws.String(f.bucket + "/" + s3get.EscapeKey(src)),
-		CopySourceIfMatch: aws.String(etag),
-	})
-	switch {
-	case err == nil:
-		return nil
-	case notFound(err):
-		return domain.ErrNotFound
-	case status(err) == http.StatusPreconditionFailed:
-		return app.ErrObjectChanged
+	h := http.Header{}
+	// bucket/key, the key URL-escaped as S3 expects it.
+	h.Set("X-Amz-Copy-Source", f.b.Name()+"/"+s3http.EscapeKey(src))
+	h.Set("X-Amz-Copy-Source-If-Match", etag)
+	resp, err := f.b.Do(ctx, http.MethodPut, dst, h)
+	if err != nil {
+		return fmt.Errorf("recording: %w", err)
 	}
-	return err
-}
-
-// Delete removes key; deleting a missing key succeeds (S3 semantics).
-func (f *Files) Delete(ctx context.Context, key string) error {
-	_, err := f.client.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(f.bucket), Key: aws.String(key)})
-	if err != nil && !notFound(err) {
-		return err
+	defer resp.Body.Close()
+	switch resp.StatusCode {
+	case http.StatusOK:
+	case http.StatusNotFound:
+		return domain.ErrNotFound
+	case http.StatusPreconditionFailed:
+		return app.ErrObjectChanged
+	default:
+		return s3http.ErrorOf("copy", resp)
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, copyAnswerMax))
+	if err != nil {
+		return fmt.Errorf("recording: copy to %s: %w", dst, err)
+	}
+	if strings.Contains(string(body), "<Error>") {
+		return &s3http.StatusError{Method: "copy", Status: resp.StatusCode, Code: s3http.ErrorCode(body), RequestID: resp.Header.Get("X-Amz-Request-Id")}
 	}
 	return nil
 }
 
-func notFound(err error) bool { return status(err) == http.StatusNotFound }
-
-// status is the HTTP status S3 answered with, or 0.
-func status(err error) int {
-	var re *awshttp.ResponseError
-	if errors.As(err, &re) {
-		return re.HTTPStatusCode()
+// Delete removes key; deleting a missing key succeeds (S3 semantics).
+func (f *Files) Delete(ctx context.Context, key string) error {
+	resp, err := f.b.Do(ctx, http.MethodDelete, key, nil)
+	if err != nil {
+		return fmt.Errorf("recording: %w", err)
 	}
-	return 0
+	defer resp.Body.Close()
+	switch resp.StatusCode {
+	case http.StatusNoContent, http.StatusOK, http.StatusNotFound:
+		return nil
+	}
+	return s3http.ErrorOf(http.MethodDelete, resp)
 }

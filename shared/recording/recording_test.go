@@ -18,7 +18,6 @@ import (
 
 	"suapcds/shared/app"
 	"suapcds/shared/domain"
-	"suapcds/shared/recording"
 	"suapcds/shared/recording/s3test"
 )
 
@@ -62,7 +61,7 @@ func post(t *testing.T, url string, fields map[string]string, file []byte) (int,
 // different key, an empty file.
 func TestPresignedPostOnMinIO(t *testing.T) {
 	client, bucket := s3test.Bucket(t)
-	files := recording.New(client, bucket)
+	files := s3test.Files(t, bucket)
 	ctx := context.Background()
 	const maxBytes = 1024
 	id := "01a207bd-a9c0-7881-8632-e0ebd4abffb7"
@@ -263,7 +262,7 @@ func TestPresignedPostOnMinIO(t *testing.T) {
 // the copy as it was.
 func TestCopyOnMinIO(t *testing.T) {
 	client, bucket := s3test.Bucket(t)
-	files := recording.New(client, bucket)
+	files := s3test.Files(t, bucket)
 	ctx := context.Background()
 	id := "01a207bd-a9c0-7881-8632-e0ebd4abffb7"
 	f, err := files.PresignUpload(ctx, app.UploadPolicy{Key: domain.RecordingUploadKeyPrefix(id) + "u+1 x", ContentType: "video/mp4",

@@ -5,5 +5,5 @@ import "net/http"
 // WrapTransport lets the external tests watch the reader's traffic (how
 // much of a body it reads) on a real server.
 func WrapTransport(r *Reader, wrap func(http.RoundTripper) http.RoundTripper) {
-	r.client.Transport = wrap(r.client.Transport)
+	r.b.WrapTransport(wrap)
 }

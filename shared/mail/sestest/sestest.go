@@ -18,7 +18,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
 	"suapcds/shared/mail"
 	"suapcds/shared/testenv"
@@ -33,7 +32,7 @@ func Endpoint(t testing.TB) string {
 
 // Client returns an SES v2 client on the emulator, built as production
 // builds it (mail.NewSESClient), with test credentials.
-func Client(t testing.TB) *sesv2.Client {
+func Client(t testing.TB) *mail.SESClient {
 	t.Helper()
 	cfg := aws.Config{
 		Region:      "eu-south-1",

@@ -41,12 +41,36 @@ func Config() aws.Config {
 	}
 }
 
-// Client connects to MinIO; with CI set a missing endpoint fails the test,
-// elsewhere it skips.
+// Client connects the S3 service client to MinIO (tests check what the
+// functions' lean requests did with it); with CI set a missing endpoint
+// fails the test, elsewhere it skips.
 func Client(t testing.TB) (*s3.Client, string) {
 	t.Helper()
 	ep := testenv.Endpoint(t, "S3_ENDPOINT")
-	return recording.NewClient(Config(), ep), ep
+	return NewClient(Config(), ep), ep
+}
+
+// NewClient is the S3 service client at endpoint, path style (MinIO, the
+// local run's S3).
+func NewClient(cfg aws.Config, endpoint string) *s3.Client {
+	return s3.NewFromConfig(cfg, func(o *s3.Options) {
+		o.BaseEndpoint = aws.String(endpoint)
+		o.UsePathStyle = true
+		// Checksums only where S3 requires them: emulators differ in what
+		// they accept.
+		o.RequestChecksumCalculation = aws.RequestChecksumCalculationWhenRequired
+		o.ResponseChecksumValidation = aws.ResponseChecksumValidationWhenRequired
+	})
+}
+
+// Files is the functions' adapter (recording.New) on bucket in MinIO.
+func Files(t testing.TB, bucket string) *recording.Files {
+	t.Helper()
+	f, err := recording.New(Config(), testenv.Endpoint(t, "S3_ENDPOINT"), bucket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
 }
 
 // Bucket creates a fresh bucket and returns its client and name.
