@@ -94,6 +94,13 @@ type Deadline struct {
 	// Rolled is set when the term's natural end fell on a holiday or a
 	// weekend and Due was moved to the next working day.
 	Rolled bool
+	// SuspendedDays is how many calendar days the term stood still for the
+	// bodies' requests for integrations (art. 2 c.7, art. 14-bis c.2 b):
+	// its natural end is moved by as many days before rolling. Suspended
+	// says the terms are still suspended: Due assumes the integrations
+	// arrive today and moves on by a day each day they do not.
+	SuspendedDays int
+	Suspended     bool
 }
 
 // rollForward returns day, or the first working day after it.
@@ -105,11 +112,12 @@ func rollForward(cal *workdays.Calendar, day workdays.Date) (workdays.Date, bool
 	return day, rolled
 }
 
-// calendarTerm is a term of n calendar days from from, moved to the next
-// working day when it ends on a non-working one.
-func calendarTerm(cal *workdays.Calendar, kind DeadlineKind, label string, from workdays.Date, n int) Deadline {
-	due, rolled := rollForward(cal, from.AddDays(n))
-	return Deadline{Kind: kind, Label: label, From: from, Due: due, Rolled: rolled}
+// calendarTerm is a term of n calendar days from from, lengthened by the
+// days of s, moved to the next working day when it ends on a non-working
+// one.
+func calendarTerm(cal *workdays.Calendar, kind DeadlineKind, label string, from workdays.Date, n int, s Suspension) Deadline {
+	due, rolled := rollForward(cal, from.AddDays(n+s.Days))
+	return Deadline{Kind: kind, Label: label, From: from, Due: due, Rolled: rolled, SuspendedDays: s.Days, Suspended: s.Pending}
 }
 
 // Deadlines computes the legal deadlines of c on the office's calendar
@@ -121,6 +129,14 @@ func calendarTerm(cal *workdays.Calendar, kind DeadlineKind, label string, from 
 // firstMeeting: not yet). A term ending on a non-working day moves to the
 // next working day.
 func Deadlines(cal *workdays.Calendar, c *Conference, firstMeeting workdays.Date) []Deadline {
+	return deadlines(cal, c, firstMeeting, Suspension{})
+}
+
+// deadlines is Deadlines with the asynchronous terms (documents,
+// determinations) lengthened by the suspension s; the convocation term,
+// which ends before the conference starts, and the simultaneous one, which
+// integrations never suspend, are as Deadlines has them.
+func deadlines(cal *workdays.Calendar, c *Conference, firstMeeting workdays.Date, s Suspension) []Deadline {
 	if cal == nil {
 		cal = workdays.National()
 	}
@@ -132,7 +148,7 @@ func Deadlines(cal *workdays.Calendar, c *Conference, firstMeeting workdays.Date
 	if c.Type.Simultaneous() {
 		if !firstMeeting.IsZero() {
 			out = append(out, calendarTerm(cal, DeadlineWorksEnd,
-				fmt.Sprintf("Conclusione dei lavori della conferenza (%d giorni dalla prima riunione)", days), firstMeeting, days))
+				fmt.Sprintf("Conclusione dei lavori della conferenza (%d giorni dalla prima riunione)", days), firstMeeting, days, Suspension{}))
 		}
 		return out
 	}
@@ -143,9 +159,9 @@ func Deadlines(cal *workdays.Calendar, c *Conference, firstMeeting workdays.Date
 	}
 	out = append(out,
 		calendarTerm(cal, DeadlineDocuments,
-			fmt.Sprintf("Richiesta di integrazioni documentali (%d giorni dall'indizione)", DocumentsRequestDays), c.StartDate, DocumentsRequestDays),
+			fmt.Sprintf("Richiesta di integrazioni documentali (%d giorni dall'indizione)", DocumentsRequestDays), c.StartDate, DocumentsRequestDays, s),
 		calendarTerm(cal, DeadlineDeterminations,
-			fmt.Sprintf("Determinazioni delle amministrazioni coinvolte (%d giorni dall'indizione)", days), c.StartDate, days))
+			fmt.Sprintf("Determinazioni delle amministrazioni coinvolte (%d giorni dall'indizione)", days), c.StartDate, days, s))
 	return out
 }
 

@@ -1,6 +1,7 @@
 // Package domain holds the rules of suapcds as plain Go: the booking request and
-// its states, the message thread, the CDS-mandatory check, who may see and do
-// what, and the history and outbox entries every change leaves behind.
+// its states, the message thread, the CDS-mandatory check, the conferences
+// with their deadlines and the bodies' positions in them (Panel), who may see
+// and do what, and the history and outbox entries every change leaves behind.
 //
 // It knows nothing of AWS, HTTP or storage. Functions validate and decide here,
 // then hand the result to the store port (package store) in one change.
