@@ -51,6 +51,7 @@ func (b *countingBody) Read(p []byte) (int, error) {
 // ErrTooLarge, told by Content-Length with the body unread; a missing key
 // is domain.ErrNotFound; keys needing escapes (space, '+', 'à') round-trip.
 func TestReadOnMinIO(t *testing.T) {
+	s3test.Strict(t) // what MinIO checks
 	c, bucket := s3test.Bucket(t)
 	ctx := context.Background()
 	r, err := s3get.New(s3test.Config(), testenv.Endpoint(t, "S3_ENDPOINT"), bucket)
@@ -107,6 +108,7 @@ func TestReadOnMinIO(t *testing.T) {
 // error with MinIO's Code, not a missing file (which would send the link
 // instead of retrying), and the error does not hold the secret.
 func TestWrongCredentialsOnMinIO(t *testing.T) {
+	s3test.Strict(t) // what MinIO checks
 	c, bucket := s3test.Bucket(t)
 	ctx := context.Background()
 	const key = "conferences/a/b/convocazione"

@@ -1,6 +1,9 @@
 // Package s3test gives tests a fresh bucket on MinIO (started by `make
 // test`, found through S3_ENDPOINT, S3_ACCESS_KEY and S3_SECRET_KEY),
-// emptied and deleted when the test ends.
+// emptied and deleted when the test ends. Without S3_ENDPOINT and without
+// CI (a plain `go test ./...`), the bucket is on an in-process S3 instead
+// (gofakes3 in memory, as the local run's): it checks no signature and no
+// POST policy, so a test of what S3 refuses calls Strict first.
 package s3test
 
 import (
@@ -9,7 +12,9 @@ import (
 	"fmt"
 	"mime/multipart"
 	"net/http"
+	"net/http/httptest"
 	"os"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -17,6 +22,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/johannesboyne/gofakes3"
+	"github.com/johannesboyne/gofakes3/backend/s3mem"
 
 	"suapcds/shared/recording"
 	"suapcds/shared/testenv"
@@ -33,20 +40,45 @@ func Region() string {
 
 var bucketSeq atomic.Int64
 
-// Config is the aws.Config of MinIO's root user.
+// Config is the aws.Config of MinIO's root user (any key on the in-process
+// S3).
 func Config() aws.Config {
-	return aws.Config{
-		Region:      Region(),
-		Credentials: credentials.NewStaticCredentialsProvider(os.Getenv("S3_ACCESS_KEY"), os.Getenv("S3_SECRET_KEY"), ""),
+	id, secret := os.Getenv("S3_ACCESS_KEY"), os.Getenv("S3_SECRET_KEY")
+	if id == "" {
+		id, secret = "local", "local"
 	}
+	return aws.Config{Region: Region(), Credentials: credentials.NewStaticCredentialsProvider(id, secret, "")}
 }
+
+// Endpoint is MinIO's URL, S3_ENDPOINT. Without it, under CI the test
+// fails; elsewhere it is the in-process S3, started once per test binary.
+func Endpoint(t testing.TB) string {
+	t.Helper()
+	if os.Getenv("S3_ENDPOINT") != "" || os.Getenv("CI") != "" {
+		return testenv.Endpoint(t, "S3_ENDPOINT")
+	}
+	return memS3()
+}
+
+// Strict skips t unless it runs on MinIO (or fails it under CI without
+// one): for tests of what a real S3 refuses (a signature, a POST policy).
+func Strict(t testing.TB) {
+	t.Helper()
+	testenv.Endpoint(t, "S3_ENDPOINT")
+}
+
+// memS3 is the in-process S3's URL.
+var memS3 = sync.OnceValue(func() string {
+	// Never closed: it lives as long as the test binary.
+	return httptest.NewServer(gofakes3.New(s3mem.New()).Server()).URL
+})
 
 // Client connects the S3 service client to MinIO (tests check what the
 // functions' lean requests did with it); with CI set a missing endpoint
 // fails the test, elsewhere it skips.
 func Client(t testing.TB) (*s3.Client, string) {
 	t.Helper()
-	ep := testenv.Endpoint(t, "S3_ENDPOINT")
+	ep := Endpoint(t)
 	return NewClient(Config(), ep), ep
 }
 
@@ -66,7 +98,7 @@ func NewClient(cfg aws.Config, endpoint string) *s3.Client {
 // Files is the functions' adapter (recording.New) on bucket in MinIO.
 func Files(t testing.TB, bucket string) *recording.Files {
 	t.Helper()
-	f, err := recording.New(Config(), testenv.Endpoint(t, "S3_ENDPOINT"), bucket)
+	f, err := recording.New(Config(), Endpoint(t), bucket)
 	if err != nil {
 		t.Fatal(err)
 	}
