@@ -476,27 +476,6 @@ func TestFunctionEnvironment(t *testing.T) {
 	}
 }
 
-// requiredEnv asks config.FromEnv itself which variables it requires: with
-// every one unset, its error names each of them.
-func requiredEnv(t *testing.T) []string {
-	for _, v := range []string{"TABLE_NAME", "CURSOR_KEY", "LEAD_DAYS", "DYNAMODB_ENDPOINT"} {
-		t.Setenv(v, "")
-	}
-	_, err := config.FromEnv()
-	if err == nil {
-		t.Fatal("config.FromEnv accepted an empty environment")
-	}
-	names := regexp.MustCompile(`\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b`).FindAllString(err.Error(), -1)
-	slices.Sort(names)
-	names = slices.Compact(names)
-	for _, must := range []string{"CURSOR_KEY", "TABLE_NAME"} {
-		if !slices.Contains(names, must) {
-			t.Fatalf("config.FromEnv's error %q does not name %s; this test cannot tell what it requires", err, must)
-		}
-	}
-	return names
-}
-
 // TestFunctionPolicies: functions get inline statements only (a SAM policy
 // template such as DynamoDBCrudPolicy would grant Scan and more), with only
 // the DynamoDB actions the store uses, on the table and its indexes.
