@@ -16,7 +16,7 @@ func (s *Service) CreateRequest(ctx context.Context, who domain.Principal, id st
 	if err := operatorOnly(who); err != nil {
 		return nil, err
 	}
-	p, office, err := s.praticaWithOffice(ctx, who, id)
+	p, office, err := s.praticaWithOffice(ctx, who, id, true)
 	if err != nil {
 		return nil, err
 	}
@@ -33,6 +33,7 @@ func (s *Service) CreateRequest(ctx context.Context, who domain.Principal, id st
 		return nil, err
 	}
 	r.OfficeName = office.Name
+	r.Chain = p.Chain // the head read with the pratica: the change expects it
 	h := domain.NewHistory(p.ID, who, domain.OpRequestCreated,
 		"Videoconferenza del "+domain.FormatRome(r.Start)+" ("+domain.DurationLabel(r.DurationMinutes)+")", now)
 	ev := domain.RequestCreatedEvent(now)
@@ -44,13 +45,18 @@ func (s *Service) CreateRequest(ctx context.Context, who domain.Principal, id st
 
 // praticaWithOffice loads a pratica the operator may act on and its office.
 // A SUAP operator's office is known from the claims, so both come in one
-// read; a basin operator's needs the pratica first.
-func (s *Service) praticaWithOffice(ctx context.Context, who domain.Principal, id string) (*domain.Pratica, *domain.Office, error) {
+// read; a basin operator's needs the pratica first. With change, the
+// pratica's history head comes in the same read.
+func (s *Service) praticaWithOffice(ctx context.Context, who domain.Principal, id string, change bool) (*domain.Pratica, *domain.Office, error) {
 	if !domain.ValidID(id) {
 		return nil, nil, domain.ErrNotFound
 	}
 	if who.Role == domain.RoleSuapOperator {
-		p, office, err := s.store.PraticaAndOffice(ctx, id, who.OfficeID)
+		read := s.store.PraticaAndOffice
+		if change {
+			read = s.store.PraticaToChange
+		}
+		p, office, err := read(ctx, id, who.OfficeID)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -62,7 +68,13 @@ func (s *Service) praticaWithOffice(ctx context.Context, who domain.Principal, i
 		}
 		return p, office, nil
 	}
-	p, err := s.visiblePratica(ctx, who, id, false)
+	var p *domain.Pratica
+	var err error
+	if change {
+		p, err = s.praticaToChange(ctx, who, id)
+	} else {
+		p, err = s.visiblePratica(ctx, who, id, false)
+	}
 	if err != nil {
 		return nil, nil, err
 	}
@@ -80,7 +92,7 @@ func (s *Service) LastRequestDay(ctx context.Context, who domain.Principal, id s
 	if err := operatorOnly(who); err != nil {
 		return workdays.Date{}, "", err
 	}
-	_, office, err := s.praticaWithOffice(ctx, who, id)
+	_, office, err := s.praticaWithOffice(ctx, who, id, false)
 	if err != nil {
 		return workdays.Date{}, "", err
 	}

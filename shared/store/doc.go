@@ -75,12 +75,18 @@
 // Every history entry is chained (package histchain): it carries its seq in
 // the pratica's history, the previous entry's hash and its own, and the
 // change's transaction also puts the pratica's HISTHEAD at the last entry,
-// conditioned on the head as read (absent, or at its seq). The head is read
-// with one GetMany before the transaction; when only the head's condition
-// fails (another change of the pratica committed in between) the store reads
-// it again and retries, so callers see a conflict only for their own
-// conditions. The entries keep their time-ordered sort key, so the Storico's
-// pages and cursors are unchanged; the export orders the chain by seq. The
-// first chained change of a pratica reads its older, unchained entries once
-// and seals them in entry 1's prevHash.
+// conditioned on the head as expected (absent, or at its seq). The head
+// comes with the read that precedes the change, not with a read of its own:
+// a change of a pratica reads it in the same GetMany as the pratica
+// (PraticaToChange), and a change of a request takes the head the request's
+// last change committed, stamped on its item (chainSeq, chainHash; see
+// domain.ChainHead). Other changes read it with one GetItem. When only the
+// head's condition fails (another change of the pratica committed in
+// between, or the stamp is stale) the store reads it and retries, so callers
+// see a conflict only for their own conditions. The entries keep their
+// time-ordered sort key, so the Storico's pages and cursors are unchanged;
+// the export orders the chain by seq. The first chained change of a pratica
+// registered before the chain reads its older, unchained entries once
+// (histchain.BeforeChain) and seals them in entry 1's prevHash; a pratica
+// being created has none, and reads nothing.
 package store

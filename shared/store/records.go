@@ -150,6 +150,11 @@ type requestRecord struct {
 	RecordingFile    *recordingRecord `dynamodbav:"recordingFile,omitempty"`
 	UpdatedAt        time.Time        `dynamodbav:"updatedAt"`
 	Version          int64            `dynamodbav:"version"`
+	// ChainSeq and ChainHash are the pratica's history head as the
+	// request's last change with history committed it: what its next change
+	// expects (domain.ChainHead).
+	ChainSeq  int64  `dynamodbav:"chainSeq,omitempty"`
+	ChainHash string `dynamodbav:"chainHash,omitempty"`
 }
 
 type messageRecord struct {
@@ -321,6 +326,9 @@ func requestItem(q *domain.Request) (Item, error) {
 	if q.BasinID != "" {
 		r.BasinKey = "BASIN#" + q.BasinID
 	}
+	if q.Chain.Known && q.Chain.Seq > 0 {
+		r.ChainSeq, r.ChainHash = q.Chain.Seq, q.Chain.Hash
+	}
 	if m := q.Meeting; m != nil {
 		r.Meeting = &meetingRecord{RoomID: m.RoomID, Code: m.Code, Password: m.Password, Link: m.Link}
 	}
@@ -342,6 +350,9 @@ func requestFrom(it Item) (*domain.Request, error) {
 		Email: r.Email, Subject: r.Subject, Recording: r.Recording, RecordingConsent: r.RecordingConsent,
 		State: domain.State(r.State), Assignee: r.Assignee, AssigneeName: r.AssigneeName, StateReason: r.StateReason,
 		MessageCount: r.MessageCount, UpdatedAt: r.UpdatedAt, Version: r.Version,
+	}
+	if r.ChainSeq > 0 {
+		q.Chain = domain.ChainHead{Known: true, Seq: r.ChainSeq, Hash: r.ChainHash}
 	}
 	if m := r.Meeting; m != nil {
 		q.Meeting = &domain.Meeting{RoomID: m.RoomID, Code: m.Code, Password: m.Password, Link: m.Link}

@@ -204,9 +204,10 @@ func (s *Repo) Answer(ctx context.Context, a AnswerChange) error {
 	if writes, err = appendOutbox(writes, withRequest(a.Events, r)); err != nil {
 		return err
 	}
-	if err := s.transact(ctx, writes, withRequestHistory(a.History, r)); err != nil {
+	head, err := s.transact(ctx, writes, withRequestHistory(a.History, r), requestExpect(r, writes))
+	if err != nil {
 		return err
 	}
-	r.MessageCount, r.Version = upd.MessageCount, next.Version
+	r.MessageCount, r.Version, r.Chain = upd.MessageCount, next.Version, head
 	return nil
 }

@@ -28,6 +28,10 @@ type Store interface {
 	// PraticaAndOffice reads a pratica and an office in one call; either is
 	// nil when it does not exist.
 	PraticaAndOffice(ctx context.Context, praticaID, officeID string) (*domain.Pratica, *domain.Office, error)
+	// PraticaToChange is PraticaAndOffice (officeID may be "": no office)
+	// for a change that follows: the same call also reads the pratica's
+	// history head into its Chain, so the change need not read it.
+	PraticaToChange(ctx context.Context, praticaID, officeID string) (*domain.Pratica, *domain.Office, error)
 
 	// CreateRequest stores a new request (assigning its ID when empty), takes
 	// the pratica's one-live-request lock, and writes hist and events. It
@@ -198,16 +202,42 @@ func (s *Repo) SavePratica(ctx context.Context, p *domain.Pratica, hist ...domai
 		return err
 	}
 	writes := []Write{{Put: it, Cond: versioned(p.Version)}}
-	if err := s.transact(ctx, writes, hist); err != nil {
+	head, err := s.transact(ctx, writes, hist, expect{pratica: p.ID, head: p.Chain, created: p.Version == 0})
+	if err != nil {
 		return err
 	}
-	p.Version = next.Version
+	p.Version, p.Chain = next.Version, head
 	return nil
 }
 
 // PraticaAndOffice reads both items with one GetMany.
 func (s *Repo) PraticaAndOffice(ctx context.Context, praticaID, officeID string) (*domain.Pratica, *domain.Office, error) {
-	its, err := s.b.GetMany(ctx, []Key{{praticaPK(praticaID), skMeta}, {officePK(officeID), skMeta}})
+	return s.praticaAndOffice(ctx, praticaID, officeID, false)
+}
+
+// PraticaToChange reads the pratica, its history head and the office (if
+// named) with one GetMany.
+func (s *Repo) PraticaToChange(ctx context.Context, praticaID, officeID string) (*domain.Pratica, *domain.Office, error) {
+	return s.praticaAndOffice(ctx, praticaID, officeID, true)
+}
+
+func (s *Repo) praticaAndOffice(ctx context.Context, praticaID, officeID string, head bool) (*domain.Pratica, *domain.Office, error) {
+	keys := []Key{{praticaPK(praticaID), skMeta}}
+	if officeID != "" {
+		keys = append(keys, Key{officePK(officeID), skMeta})
+	}
+	if head {
+		keys = append(keys, Key{praticaPK(praticaID), skHistoryHead})
+	}
+	var its []Item
+	var err error
+	if len(keys) == 1 {
+		var it Item
+		it, err = s.b.Get(ctx, keys[0])
+		its = []Item{it}
+	} else {
+		its, err = s.b.GetMany(ctx, keys)
+	}
 	if err != nil {
 		return nil, nil, err
 	}
@@ -217,8 +247,13 @@ func (s *Repo) PraticaAndOffice(ctx context.Context, praticaID, officeID string)
 		if p, err = praticaFrom(its[0]); err != nil {
 			return nil, nil, err
 		}
+		if head {
+			if p.Chain, err = headFrom(its[len(its)-1]); err != nil {
+				return nil, nil, err
+			}
+		}
 	}
-	if its[1] != nil {
+	if officeID != "" && its[1] != nil {
 		if o, err = officeFrom(its[1]); err != nil {
 			return nil, nil, err
 		}
@@ -277,10 +312,11 @@ func (s *Repo) CreateRequest(ctx context.Context, r *domain.Request, hist domain
 	if writes, err = appendOutbox(writes, withRequest(events, r)); err != nil {
 		return err
 	}
-	if err := s.transact(ctx, writes, []domain.HistoryEntry{hist}); err != nil {
+	head, err := s.transact(ctx, writes, []domain.HistoryEntry{hist}, expect{pratica: r.PraticaID, head: r.Chain, stamp: it})
+	if err != nil {
 		return err
 	}
-	r.Version = next.Version
+	r.Version, r.Chain = next.Version, head
 	return nil
 }
 
@@ -328,6 +364,13 @@ func requestWrites(r *domain.Request) ([]Write, *domain.Request, error) {
 	return writes, &next, nil
 }
 
+// requestExpect is what a change of r (as read) knows of its pratica's
+// chain: the head r's last change committed, stamped on r's item; writes[0]
+// is r's put (requestWrites), stamped in turn.
+func requestExpect(r *domain.Request, writes []Write) expect {
+	return expect{pratica: r.PraticaID, head: r.Chain, stamp: writes[0].Put}
+}
+
 // UpdateRequest stores r if unchanged since read.
 func (s *Repo) UpdateRequest(ctx context.Context, r *domain.Request, hist []domain.HistoryEntry, events ...domain.OutboxEvent) error {
 	writes, next, err := requestWrites(r)
@@ -337,10 +380,11 @@ func (s *Repo) UpdateRequest(ctx context.Context, r *domain.Request, hist []doma
 	if writes, err = appendOutbox(writes, withRequest(events, r)); err != nil {
 		return err
 	}
-	if err := s.transact(ctx, writes, withRequestHistory(hist, r)); err != nil {
+	head, err := s.transact(ctx, writes, withRequestHistory(hist, r), requestExpect(r, writes))
+	if err != nil {
 		return err
 	}
-	r.Version = next.Version
+	r.Version, r.Chain = next.Version, head
 	return nil
 }
 
@@ -364,10 +408,11 @@ func (s *Repo) AddMessage(ctx context.Context, r *domain.Request, m *domain.Mess
 	if writes, err = appendOutbox(writes, withRequest(events, r)); err != nil {
 		return err
 	}
-	if err := s.transact(ctx, writes, withRequestHistory([]domain.HistoryEntry{hist}, r)); err != nil {
+	head, err := s.transact(ctx, writes, withRequestHistory([]domain.HistoryEntry{hist}, r), requestExpect(r, writes))
+	if err != nil {
 		return err
 	}
-	r.MessageCount, r.UpdatedAt, r.Version = upd.MessageCount, upd.UpdatedAt, next.Version
+	r.MessageCount, r.UpdatedAt, r.Version, r.Chain = upd.MessageCount, upd.UpdatedAt, next.Version, head
 	return nil
 }
 
@@ -606,7 +651,8 @@ func (s *Repo) Enqueue(ctx context.Context, hist []domain.HistoryEntry, events .
 	if err != nil {
 		return err
 	}
-	return s.transact(ctx, writes, hist)
+	_, err = s.transact(ctx, writes, hist, expect{})
+	return err
 }
 
 // AppendHistory writes history entries alone, in one transaction.
@@ -614,5 +660,6 @@ func (s *Repo) AppendHistory(ctx context.Context, hist ...domain.HistoryEntry) e
 	if len(hist) == 0 {
 		return errors.New("store: no history to append")
 	}
-	return s.transact(ctx, nil, hist)
+	_, err := s.transact(ctx, nil, hist, expect{})
+	return err
 }

@@ -55,17 +55,70 @@ type env struct {
 	b     store.Backend
 	repo  *store.Repo
 	count *counter
+	calls *calls
 	base  time.Time
+}
+
+// calls counts what a Repo asks of its backend, call by call, as DynamoDB
+// would bill them: "Get", "GetMany", "Transact", "Transact (failed)",
+// "Query".
+type calls struct {
+	store.Backend
+	mu  sync.Mutex
+	got []string
+}
+
+func (c *calls) add(op string, err error) {
+	if err != nil {
+		op += " (failed)"
+	}
+	c.mu.Lock()
+	c.got = append(c.got, op)
+	c.mu.Unlock()
+}
+
+func (c *calls) Get(ctx context.Context, k store.Key) (store.Item, error) {
+	it, err := c.Backend.Get(ctx, k)
+	c.add("Get", err)
+	return it, err
+}
+
+func (c *calls) GetMany(ctx context.Context, keys []store.Key) ([]store.Item, error) {
+	its, err := c.Backend.GetMany(ctx, keys)
+	c.add("GetMany", err)
+	return its, err
+}
+
+func (c *calls) Transact(ctx context.Context, w []store.Write) error {
+	err := c.Backend.Transact(ctx, w)
+	c.add("Transact", err)
+	return err
+}
+
+func (c *calls) Query(ctx context.Context, q store.Query) (store.QueryResult, error) {
+	r, err := c.Backend.Query(ctx, q)
+	c.add("Query", err)
+	return r, err
+}
+
+// take returns the calls made since the last take, joined by ", ".
+func (c *calls) take() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s := strings.Join(c.got, ", ")
+	c.got = nil
+	return s
 }
 
 func newEnv(t testing.TB, nb NewBackend) *env {
 	c := &counter{}
 	b := nb(t)
-	repo, err := store.New(b, store.Options{CursorKey: cursorKey, OnQuery: c.observe})
+	cc := &calls{Backend: b}
+	repo, err := store.New(cc, store.Options{CursorKey: cursorKey, OnQuery: c.observe})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &env{t: t, ctx: context.Background(), b: b, repo: repo, count: c,
+	return &env{t: t, ctx: context.Background(), b: b, repo: repo, count: c, calls: cc,
 		base: time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)}
 }
 
