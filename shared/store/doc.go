@@ -19,7 +19,7 @@
 //	message          REQ#<requestId>           MSG#<seq:9 digits>       thread, in order
 //	outbox event     OUTBOX#<eventId>          OUTBOX                   id = <request>.<kind>.<seq>; TTL expiresAt
 //	room             ROOMS                     ROOM#<roomId>            the service's virtual rooms
-//	room slot        ROOM#<roomId>             SLOT#<slot UTC>          put only if absent: no double booking
+//	room slot        SLOTS#<UTC day>           SLOT#<slot UTC>#<roomId> put only if absent: no double booking
 //	body (directory) BODIES                    BODY#<bodyId>            name, PEC, e-mail; version-checked
 //	conference       PRATICA#<praticaId>       CDS#<conferenceId>       type, dates, session count; version-checked
 //	session          PRATICA#<praticaId>       SEDUTA#<cdsId>#<id>      seduta: time, place, state, bodies convened
@@ -48,7 +48,9 @@
 //	    subject, pratica number, state)       read, at most 5 reads of page+1 per page
 //	a pratica's requests                      Query byPratica, newest first
 //	the rooms                                 Query pk=ROOMS
-//	a room's bookings in a window             Query pk=ROOM#id, sk BETWEEN SLOT#from AND SLOT#to
+//	every room's bookings in a window         Query pk=SLOTS#day, sk BETWEEN SLOT#from AND SLOT#to#~
+//	                                          (one per UTC day of the window: one for a meeting
+//	                                          within a day)
 //	the bodies directory                      Query pk=BODIES, begins_with(sk, BODY#)
 //	the bodies convened (up to 50)            GetMany on (BODIES, BODY#id)
 //	a pratica's conferences and sessions      Query pk=PRATICA#id, begins_with(sk, CDS#); then SEDUTA#

@@ -204,6 +204,7 @@ func Run(t *testing.T, nb NewBackend) {
 		{"ListFilters", testFilters},
 		{"Cursors", testCursors},
 		{"ReadTwoAtOnce", testReadTwo},
+		{"Rooms", testRooms},
 		{"Conferences", testConferences},
 	}
 	for _, tc := range tests {
@@ -862,5 +863,123 @@ func testReadTwo(t *testing.T, e *env) {
 	}
 	if _, _, err = e.repo.RequestAndRoom(e.ctx, "missing", "sala-1"); !errors.Is(err, domain.ErrNotFound) {
 		t.Errorf("missing request: %v", err)
+	}
+}
+
+// testRooms: every room's booked slots come from one Query per UTC day of
+// the window; a slot is held by one request only, also when many answers
+// race for it; releasing frees it, and only its holder may.
+func testRooms(t *testing.T, e *env) {
+	for _, id := range []string{"sala-1", "sala-2"} {
+		if err := e.repo.PutRoom(e.ctx, domain.Room{ID: id, Name: "Sala " + id, Active: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p := e.pratica("PR1", "suap-africo", "")
+	book := func(r *domain.Request, room string, start time.Time, minutes int) error {
+		r.Meeting = &domain.Meeting{RoomID: room, Code: "c", Password: "p", Link: "https://meet.example/" + room}
+		return e.repo.Answer(e.ctx, store.AnswerChange{Request: r, Book: domain.Slots(start, minutes),
+			History: []domain.HistoryEntry{domain.NewHistory(p.ID, operator, domain.OpRequestAccepted, room, e.base)}})
+	}
+	newRequest := func(i int) *domain.Request {
+		r := e.request(p, e.base.Add(time.Duration(i)*time.Minute), fmt.Sprintf("sala %d", i))
+		r.PraticaID = fmt.Sprintf("PR-%d", i) // one live request per pratica
+		e.pratica(r.PraticaID, "suap-africo", "")
+		e.mustCreate(r)
+		return r
+	}
+	day := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
+	r1, r2, r3 := newRequest(1), newRequest(2), newRequest(3)
+	if err := book(r1, "sala-1", day.Add(9*time.Hour), 60); err != nil {
+		t.Fatal(err)
+	}
+	v := r2.Version
+	if err := book(r2, "sala-1", day.Add(9*time.Hour+50*time.Minute), 30); !errors.Is(err, domain.ErrRoomUnavailable) {
+		t.Fatalf("overlapping booking: %v, want room unavailable", err)
+	}
+	if got, _ := e.repo.GetRequest(e.ctx, r2.ID); got.Version != v || got.Meeting != nil {
+		t.Errorf("a refused booking wrote the request: %+v", got)
+	}
+	if err := book(r2, "sala-2", day.Add(9*time.Hour+50*time.Minute), 30); err != nil {
+		t.Fatal(err)
+	}
+	// Across midnight UTC: two days, two queries.
+	if err := book(r3, "sala-1", day.Add(23*time.Hour+40*time.Minute), 40); err != nil {
+		t.Fatal(err)
+	}
+
+	e.calls.take()
+	got, err := e.repo.BookedSlots(e.ctx, day.Add(9*time.Hour), day.Add(11*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := e.calls.take(); c != "Query" {
+		t.Errorf("a window within a day: calls %q, want one Query", c)
+	}
+	if len(got["sala-1"]) != 6 || len(got["sala-2"]) != 3 || got["sala-1"][day.Add(9*time.Hour)] != r1.ID ||
+		got["sala-2"][day.Add(10*time.Hour)] != r2.ID {
+		t.Errorf("booked 09:00–11:00: %v", got)
+	}
+	if got, _ := e.repo.BookedSlots(e.ctx, day.Add(9*time.Hour+30*time.Minute), day.Add(9*time.Hour+40*time.Minute)); len(got) != 1 || len(got["sala-1"]) != 1 {
+		t.Errorf("booked 09:30–09:40: %v", got)
+	}
+	e.calls.take()
+	got, err = e.repo.BookedSlots(e.ctx, day.Add(23*time.Hour), day.Add(25*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := e.calls.take(); c != "Query, Query" {
+		t.Errorf("a window across midnight: calls %q, want two Queries", c)
+	}
+	if len(got) != 1 || len(got["sala-1"]) != 4 || got["sala-1"][day.Add(24*time.Hour+10*time.Minute)] != r3.ID {
+		t.Errorf("booked 23:00–01:00: %v", got)
+	}
+
+	// Only the holder releases.
+	if err := e.repo.Answer(e.ctx, store.AnswerChange{Request: r2, Release: domain.Slots(day.Add(9*time.Hour), 60), ReleaseRoom: "sala-1"}); !errors.Is(err, domain.ErrConflict) {
+		t.Errorf("release by another request: %v, want conflict", err)
+	}
+	if err := e.repo.Answer(e.ctx, store.AnswerChange{Request: r1, Release: domain.Slots(day.Add(9*time.Hour), 60), ReleaseRoom: "sala-1"}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := e.repo.BookedSlots(e.ctx, day.Add(9*time.Hour), day.Add(11*time.Hour)); len(got["sala-1"]) != 0 || len(got["sala-2"]) != 3 {
+		t.Errorf("after the release: %v", got)
+	}
+
+	// Answers racing for overlapping windows of one room: one wins.
+	const n = 6
+	racers := make([]*domain.Request, n)
+	for i := range racers {
+		racers[i] = newRequest(10 + i)
+	}
+	var wg sync.WaitGroup
+	var won atomic.Int32
+	start := make(chan struct{})
+	for i, r := range racers {
+		wg.Go(func() {
+			<-start
+			err := book(r, "sala-2", day.Add(14*time.Hour+time.Duration(i)*10*time.Minute), 60)
+			switch {
+			case err == nil:
+				won.Add(1)
+			case !errors.Is(err, domain.ErrRoomUnavailable):
+				t.Errorf("racer %d: %v", i, err)
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	got, _ = e.repo.BookedSlots(e.ctx, day.Add(14*time.Hour), day.Add(16*time.Hour))
+	holders := map[string]bool{}
+	for _, by := range got["sala-2"] {
+		holders[by] = true
+	}
+	if won.Load() < 1 || len(holders) != int(won.Load()) {
+		t.Errorf("%d answers won, slots held by %d requests: %v", won.Load(), len(holders), got["sala-2"])
+	}
+	// Winners' windows never overlap: each slot has one holder by key, and
+	// the windows of racers i and i+k overlap for k < 6, so one won.
+	if won.Load() != 1 {
+		t.Errorf("%d overlapping answers won, want 1", won.Load())
 	}
 }
