@@ -241,20 +241,23 @@ type Communication struct {
 }
 
 // Communications returns the pratica's communications, newest first: its
-// booking requests and their threads.
+// booking requests and their threads (the pratica, then one Query for all).
 func (s *Service) Communications(ctx context.Context, who domain.Principal, id string) ([]Communication, error) {
-	reqs, err := s.PraticaRequests(ctx, who, id)
+	if who.Role == domain.RoleAdmin {
+		return nil, domain.ErrForbidden
+	}
+	if _, err := s.visiblePratica(ctx, who, id, true); err != nil {
+		return nil, err
+	}
+	threads, err := s.store.PraticaThreads(ctx, id, maxPrevious+1)
 	if err != nil {
 		return nil, err
 	}
 	// Built newest first (requests newest first, each thread from its last
 	// message back to the request), so equal times keep that order.
 	var out []Communication
-	for _, r := range reqs {
-		msgs, err := s.store.Messages(ctx, r.ID)
-		if err != nil {
-			return nil, err
-		}
+	for _, t := range threads {
+		r, msgs := t.Request, t.Messages
 		for i := len(msgs) - 1; i >= 0; i-- {
 			m := msgs[i]
 			out = append(out, Communication{RequestID: r.ID, At: m.At, SenderName: m.SenderName,

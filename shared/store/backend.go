@@ -120,11 +120,15 @@ var (
 	// its keys, sorted by the time the sweep may take them up (dueAt). The
 	// sweep reads it instead of scanning the table.
 	IndexUnsent = IndexDef{"byUnsent", "unsentKey", "dueAt"}
+	// IndexByThread holds a pratica's requests, each followed by its thread:
+	// threadSort is the request's listKey, and a message's is its request's
+	// listKey then "#" and its seq, so the Comunicazioni are one Query.
+	IndexByThread = IndexDef{"byThread", "threadKey", "threadSort"}
 )
 
 // Indexes lists every index of the table, in the order the template declares
 // them.
-var Indexes = []IndexDef{IndexByOffice, IndexByBasin, IndexByState, IndexByCreated, IndexByPratica, IndexUnsent}
+var Indexes = []IndexDef{IndexByOffice, IndexByBasin, IndexByState, IndexByCreated, IndexByPratica, IndexUnsent, IndexByThread}
 
 // IndexNamed returns the index called name.
 func IndexNamed(name string) (IndexDef, bool) {

@@ -24,7 +24,7 @@
 //	conference       PRATICA#<praticaId>       CDS#<conferenceId>       type, dates, session count; version-checked
 //	session          PRATICA#<praticaId>       SEDUTA#<cdsId>#<id>      seduta: time, place, state, bodies convened
 //
-// # Indexes (all project ALL, all sort on listKey = <createdAt UTC>#<requestId>)
+// # Indexes (all project ALL; the lists sort on listKey = <createdAt UTC>#<requestId>)
 //
 //	index      partition key              used by
 //	byOffice   officeKey = OFFICE#<id>    an office's Videoconferenza list
@@ -32,6 +32,9 @@
 //	byState    stateKey  = STATE#<state>  the service's list by state; the lead-time validator
 //	byCreated  allKey    = REQ            the service's whole list
 //	byPratica  praticaKey = PRATICA#<id>  a pratica's requests ("richiesta precedente")
+//	byThread   threadKey  = PRATICA#<id>  a pratica's requests and messages: sorts on threadSort =
+//	                                      the request's listKey (a message's: then #<seq:9 digits>)
+//	byUnsent   unsentKey  = OUTBOX#UNSENT outbox items not yet sent, on dueAt (sparse)
 //
 // # Access patterns
 //
@@ -47,6 +50,8 @@
 //	... with more filters (assignee,          the same Query; the other criteria filter the items
 //	    subject, pratica number, state)       read, at most 5 reads of page+1 per page
 //	a pratica's requests                      Query byPratica, newest first
+//	a pratica's requests with their threads   Query byThread, newest first (a thread shorter than
+//	(Comunicazioni)                           its request's messageCount: Query pk=REQ#id too)
 //	the rooms                                 Query pk=ROOMS
 //	every room's bookings in a window         Query pk=SLOTS#day, sk BETWEEN SLOT#from AND SLOT#to#~
 //	                                          (one per UTC day of the window: one for a meeting

@@ -201,7 +201,7 @@ func (s *Repo) Answer(ctx context.Context, a AnswerChange) error {
 		return err
 	}
 	if a.Message != nil {
-		mi, err := messageItem(a.Message)
+		mi, err := messageItem(a.Message, r)
 		if err != nil {
 			return err
 		}

@@ -50,6 +50,9 @@ type Store interface {
 	RequestThread(ctx context.Context, id string) (*domain.Request, []domain.Message, error)
 	// PraticaRequests returns a pratica's requests, newest first.
 	PraticaRequests(ctx context.Context, praticaID string, limit int) ([]domain.Request, error)
+	// PraticaThreads returns up to limit of a pratica's requests, newest
+	// first, each with its whole thread in order.
+	PraticaThreads(ctx context.Context, praticaID string, limit int) ([]RequestThread, error)
 	// ListRequests returns one page of the Videoconferenza list.
 	ListRequests(ctx context.Context, q ListQuery) (RequestPage, error)
 
@@ -400,7 +403,7 @@ func (s *Repo) AddMessage(ctx context.Context, r *domain.Request, m *domain.Mess
 	if err != nil {
 		return err
 	}
-	mi, err := messageItem(m)
+	mi, err := messageItem(m, r)
 	if err != nil {
 		return err
 	}
@@ -441,7 +444,7 @@ func (s *Repo) queryAll(ctx context.Context, q Query, each func(Item) error) err
 		if len(res.Items) < q.Limit {
 			return nil
 		}
-		q.Start = keyOf(res.Items[len(res.Items)-1], "")
+		q.Start = keyOf(res.Items[len(res.Items)-1], q.Index)
 	}
 }
 
@@ -499,6 +502,66 @@ func (s *Repo) PraticaRequests(ctx context.Context, praticaID string, limit int)
 			return nil, err
 		}
 		out = append(out, *r)
+	}
+	return out, nil
+}
+
+// RequestThread is a request with its thread, oldest message first.
+type RequestThread struct {
+	Request  domain.Request
+	Messages []domain.Message
+}
+
+// errEnough stops a read that has what it needs.
+var errEnough = errors.New("store: enough read")
+
+// PraticaThreads reads the pratica's requests and their threads newest
+// first, with one Query on IndexByThread (each request's messages come just
+// before it) paged on only for a pratica with many. A thread the index
+// shows shorter than its request's messageCount (the index lags the table,
+// or the messages predate it) is read from the request's partition.
+func (s *Repo) PraticaThreads(ctx context.Context, praticaID string, limit int) ([]RequestThread, error) {
+	limit = pageSize(limit)
+	var out []RequestThread
+	var pending []domain.Message // the next request's, newest first
+	q := Query{Index: IndexByThread.Name, PK: praticaPK(praticaID), Desc: true, Limit: MaxPageSize}
+	err := s.queryAll(ctx, q, func(it Item) error {
+		t, _ := it[AttrType].(*types.AttributeValueMemberS)
+		switch {
+		case t == nil:
+		case t.Value == TypeMessage:
+			m, err := messageFrom(it)
+			if err != nil {
+				return err
+			}
+			pending = append(pending, m)
+		case t.Value == TypeRequest:
+			r, err := requestFrom(it)
+			if err != nil {
+				return err
+			}
+			rt := RequestThread{Request: *r}
+			for i := len(pending) - 1; i >= 0; i-- {
+				if pending[i].RequestID == r.ID {
+					rt.Messages = append(rt.Messages, pending[i])
+				}
+			}
+			pending = pending[:0]
+			if out = append(out, rt); len(out) == limit {
+				return errEnough
+			}
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, errEnough) {
+		return nil, err
+	}
+	for i := range out {
+		if len(out[i].Messages) < out[i].Request.MessageCount {
+			if out[i].Messages, err = s.Messages(ctx, out[i].Request.ID); err != nil {
+				return nil, err
+			}
+		}
 	}
 	return out, nil
 }

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
 	"suapcds/shared/domain"
 	"suapcds/shared/store"
 	"suapcds/shared/workdays"
@@ -205,6 +207,7 @@ func Run(t *testing.T, nb NewBackend) {
 		{"Cursors", testCursors},
 		{"ReadTwoAtOnce", testReadTwo},
 		{"Rooms", testRooms},
+		{"PraticaThreads", testPraticaThreads},
 		{"Conferences", testConferences},
 	}
 	for _, tc := range tests {
@@ -981,5 +984,93 @@ func testRooms(t *testing.T, e *env) {
 	// the windows of racers i and i+k overlap for k < 6, so one won.
 	if won.Load() != 1 {
 		t.Errorf("%d overlapping answers won, want 1", won.Load())
+	}
+}
+
+// testPraticaThreads: a pratica's requests newest first, each with its
+// thread in order, in one Query; a thread the index misses (a message
+// written before the index) is read from the request's partition.
+func testPraticaThreads(t *testing.T, e *env) {
+	p := e.pratica("PT1", "suap-africo", "")
+	other := e.pratica("PT2", "suap-africo", "")
+	e.mustCreate(e.request(other, e.base, "altra pratica"))
+	post := func(r *domain.Request, n int) {
+		for i := range n {
+			m, err := domain.NewMessage(operator, r, fmt.Sprintf("%s %d", r.Subject, i+1), "testo", r.CreatedAt.Add(time.Duration(i+1)*time.Minute))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := e.repo.AddMessage(e.ctx, r, m, domain.NewHistory(p.ID, operator, domain.OpMessageSent, m.Subject, m.At)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	var reqs []*domain.Request
+	for i, n := range []int{2, 0, 3} {
+		r := e.request(p, e.base.Add(time.Duration(i)*time.Hour), fmt.Sprintf("richiesta %d", i+1))
+		e.mustCreate(r)
+		post(r, n)
+		if i < 2 {
+			if err := r.Apply(domain.Decline, r.CreatedAt.Add(30*time.Minute)); err != nil {
+				t.Fatal(err)
+			}
+			if err := e.repo.UpdateRequest(e.ctx, r, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		reqs = append(reqs, r)
+	}
+	shape := func(ts []store.RequestThread) string {
+		var b strings.Builder
+		for _, x := range ts {
+			fmt.Fprintf(&b, "%s:", x.Request.Subject)
+			for _, m := range x.Messages {
+				fmt.Fprintf(&b, " %d", m.Seq)
+			}
+			b.WriteString("; ")
+		}
+		return b.String()
+	}
+	e.calls.take()
+	got, err := e.repo.PraticaThreads(e.ctx, p.ID, 20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := e.calls.take(); c != "Query" {
+		t.Errorf("calls %q, want one Query", c)
+	}
+	if s := shape(got); s != "richiesta 3: 1 2 3; richiesta 2:; richiesta 1: 1 2; " {
+		t.Errorf("threads: %s", s)
+	}
+	if got[0].Request.ID != reqs[2].ID || got[0].Messages[2].Subject != "richiesta 3 3" || got[0].Messages[0].RequestID != reqs[2].ID {
+		t.Errorf("newest: %+v", got[0])
+	}
+	if got, _ := e.repo.PraticaThreads(e.ctx, p.ID, 2); shape(got) != "richiesta 3: 1 2 3; richiesta 2:; " {
+		t.Errorf("two newest: %s", shape(got))
+	}
+	// A message without the index's keys, as written before it existed.
+	var first store.Item
+	res, err := e.b.Query(e.ctx, store.Query{PK: "REQ#" + reqs[0].ID, Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, it := range res.Items {
+		if s, _ := it["sk"].(*types.AttributeValueMemberS); s != nil && s.Value == "MSG#000000001" {
+			first = it
+		}
+	}
+	delete(first, "threadKey")
+	delete(first, "threadSort")
+	e.rawWrite(store.Write{Put: first})
+	e.calls.take()
+	got, err = e.repo.PraticaThreads(e.ctx, p.ID, 20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := e.calls.take(); c != "Query, Query" {
+		t.Errorf("with a message outside the index: calls %q, want two Queries", c)
+	}
+	if s := shape(got); s != "richiesta 3: 1 2 3; richiesta 2:; richiesta 1: 1 2; " {
+		t.Errorf("threads with a message outside the index: %s", s)
 	}
 }
