@@ -32,7 +32,7 @@
 //	byState    stateKey  = STATE#<state>  the service's list by state; the lead-time validator
 //	byCreated  allKey    = REQ            the service's whole list
 //	byPratica  praticaKey = PRATICA#<id>  a pratica's requests ("richiesta precedente")
-//	byThread   threadKey  = PRATICA#<id>  a pratica's requests and messages: sorts on threadSort =
+//	byThread   praticaKey = PRATICA#<id>  a pratica's requests and messages: sorts on threadSort =
 //	                                      the request's listKey (a message's: then #<seq:9 digits>)
 //	byUnsent   unsentKey  = OUTBOX#UNSENT outbox items not yet sent, on dueAt (sparse)
 //

@@ -124,7 +124,6 @@ type requestRecord struct {
 	AllKey     string `dynamodbav:"allKey"`
 	PraticaKey string `dynamodbav:"praticaKey"`
 	ListKey    string `dynamodbav:"listKey"`
-	ThreadKey  string `dynamodbav:"threadKey"`
 	ThreadSort string `dynamodbav:"threadSort"`
 
 	ID               string           `dynamodbav:"id"`
@@ -163,7 +162,7 @@ type messageRecord struct {
 	PK          string    `dynamodbav:"pk"`
 	SK          string    `dynamodbav:"sk"`
 	Type        string    `dynamodbav:"type"`
-	ThreadKey   string    `dynamodbav:"threadKey"`
+	PraticaKey  string    `dynamodbav:"praticaKey"` // byThread's partition, not byPratica's: no listKey
 	ThreadSort  string    `dynamodbav:"threadSort"`
 	RequestID   string    `dynamodbav:"requestId"`
 	Seq         int       `dynamodbav:"seq"`
@@ -320,8 +319,8 @@ func requestItem(q *domain.Request) (Item, error) {
 		PK: requestPK(q.ID), SK: skMeta, Type: TypeRequest,
 		OfficeKey: officePK(q.OfficeID), StateKey: "STATE#" + string(q.State), AllKey: allRequests,
 		PraticaKey: praticaPK(q.PraticaID), ListKey: listKey(q.CreatedAt, q.ID),
-		ThreadKey: praticaPK(q.PraticaID), ThreadSort: listKey(q.CreatedAt, q.ID),
-		ID: q.ID, PraticaID: q.PraticaID, PraticaNumber: q.PraticaNumber, OfficeID: q.OfficeID, OfficeName: q.OfficeName, BasinID: q.BasinID,
+		ThreadSort: listKey(q.CreatedAt, q.ID),
+		ID:         q.ID, PraticaID: q.PraticaID, PraticaNumber: q.PraticaNumber, OfficeID: q.OfficeID, OfficeName: q.OfficeName, BasinID: q.BasinID,
 		CreatedBy: q.CreatedBy, CreatedByName: q.CreatedByName, CreatedByRole: string(q.CreatedByRole),
 		CreatedAt: q.CreatedAt.UTC(), Start: q.Start.UTC(), DurationMinutes: q.DurationMinutes,
 		Email: q.Email, Subject: q.Subject, Recording: q.Recording, RecordingConsent: q.RecordingConsent,
@@ -372,7 +371,7 @@ func requestFrom(it Item) (*domain.Request, error) {
 func messageItem(m *domain.Message, r *domain.Request) (Item, error) {
 	return marshal(messageRecord{
 		PK: requestPK(m.RequestID), SK: messageSK(m.Seq), Type: TypeMessage,
-		ThreadKey: praticaPK(r.PraticaID), ThreadSort: fmt.Sprintf("%s#%09d", listKey(r.CreatedAt, r.ID), m.Seq),
+		PraticaKey: praticaPK(r.PraticaID), ThreadSort: fmt.Sprintf("%s#%09d", listKey(r.CreatedAt, r.ID), m.Seq),
 		RequestID: m.RequestID, Seq: m.Seq, SenderID: m.SenderID, SenderName: m.SenderName, SenderRole: string(m.SenderRole),
 		At: m.At.UTC(), Subject: m.Subject, Body: m.Body, StateAtSend: string(m.StateAtSend),
 	})

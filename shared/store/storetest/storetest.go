@@ -1059,7 +1059,7 @@ func testPraticaThreads(t *testing.T, e *env) {
 			first = it
 		}
 	}
-	delete(first, "threadKey")
+	delete(first, "praticaKey")
 	delete(first, "threadSort")
 	e.rawWrite(store.Write{Put: first})
 	e.calls.take()
