@@ -131,6 +131,26 @@ func (s *Service) visiblePratica(ctx context.Context, who domain.Principal, id s
 	if err != nil {
 		return nil, err
 	}
+	return visible(who, p, managers)
+}
+
+// praticaToChange is visiblePratica for a change that follows: the same
+// call reads the pratica's history head (store.PraticaToChange).
+func (s *Service) praticaToChange(ctx context.Context, who domain.Principal, id string) (*domain.Pratica, error) {
+	if !domain.ValidID(id) {
+		return nil, domain.ErrNotFound
+	}
+	p, _, err := s.store.PraticaToChange(ctx, id, "")
+	if err != nil {
+		return nil, err
+	}
+	if p == nil {
+		return nil, domain.ErrNotFound
+	}
+	return visible(who, p, false)
+}
+
+func visible(who domain.Principal, p *domain.Pratica, managers bool) (*domain.Pratica, error) {
 	if who.CanActOn(p.OfficeID, p.BasinID) || (managers && who.Role == domain.RoleManager) {
 		return p, nil
 	}

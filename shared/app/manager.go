@@ -147,8 +147,8 @@ func (s *Service) Availability(ctx context.Context, who domain.Principal, id str
 }
 
 // RoomsFor is Availability for a request already read and authorised (the
-// manager's page has it): the room list, then one Query per room on its
-// slots in the meeting's window.
+// manager's page has it): the room list, then every room's slots booked in
+// the meeting's window with one Query.
 func (s *Service) RoomsFor(ctx context.Context, r *domain.Request) ([]RoomAvailability, error) {
 	rooms, err := s.store.ListRooms(ctx)
 	if err != nil {
@@ -156,17 +156,17 @@ func (s *Service) RoomsFor(ctx context.Context, r *domain.Request) ([]RoomAvaila
 	}
 	slots := domain.Slots(r.Start, r.DurationMinutes)
 	from, to := slots[0], slots[len(slots)-1].Add(domain.SlotLength)
+	booked, err := s.store.BookedSlots(ctx, from, to)
+	if err != nil {
+		return nil, err
+	}
 	var out []RoomAvailability
 	for _, room := range rooms {
 		if !room.Active {
 			continue
 		}
-		held, err := s.store.SlotHolders(ctx, room.ID, from, to)
-		if err != nil {
-			return nil, err
-		}
 		a := RoomAvailability{Room: room, Free: true}
-		for _, by := range held {
+		for _, by := range booked[room.ID] {
 			if by == r.ID {
 				a.HeldByThis = true
 				continue

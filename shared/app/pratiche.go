@@ -28,7 +28,7 @@ func (s *Service) RegisterPratica(ctx context.Context, who domain.Principal, id 
 	if err := cand.Validate(); err != nil {
 		return nil, false, err
 	}
-	cur, office, err := s.store.PraticaAndOffice(ctx, id, in.OfficeID)
+	cur, office, err := s.store.PraticaToChange(ctx, id, in.OfficeID)
 	if err != nil {
 		return nil, false, err
 	}
@@ -108,7 +108,7 @@ func (s *Service) SendVerifications(ctx context.Context, who domain.Principal, i
 	if err := operatorOnly(who); err != nil {
 		return nil, err
 	}
-	p, err := s.visiblePratica(ctx, who, id, false)
+	p, err := s.praticaToChange(ctx, who, id)
 	if err != nil {
 		return nil, err
 	}

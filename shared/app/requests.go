@@ -16,7 +16,7 @@ func (s *Service) CreateRequest(ctx context.Context, who domain.Principal, id st
 	if err := operatorOnly(who); err != nil {
 		return nil, err
 	}
-	p, office, err := s.praticaWithOffice(ctx, who, id)
+	p, office, err := s.praticaWithOffice(ctx, who, id, true)
 	if err != nil {
 		return nil, err
 	}
@@ -33,6 +33,7 @@ func (s *Service) CreateRequest(ctx context.Context, who domain.Principal, id st
 		return nil, err
 	}
 	r.OfficeName = office.Name
+	r.Chain = p.Chain // the head read with the pratica: the change expects it
 	h := domain.NewHistory(p.ID, who, domain.OpRequestCreated,
 		"Videoconferenza del "+domain.FormatRome(r.Start)+" ("+domain.DurationLabel(r.DurationMinutes)+")", now)
 	ev := domain.RequestCreatedEvent(now)
@@ -44,13 +45,18 @@ func (s *Service) CreateRequest(ctx context.Context, who domain.Principal, id st
 
 // praticaWithOffice loads a pratica the operator may act on and its office.
 // A SUAP operator's office is known from the claims, so both come in one
-// read; a basin operator's needs the pratica first.
-func (s *Service) praticaWithOffice(ctx context.Context, who domain.Principal, id string) (*domain.Pratica, *domain.Office, error) {
+// read; a basin operator's needs the pratica first. With change, the
+// pratica's history head comes in the same read.
+func (s *Service) praticaWithOffice(ctx context.Context, who domain.Principal, id string, change bool) (*domain.Pratica, *domain.Office, error) {
 	if !domain.ValidID(id) {
 		return nil, nil, domain.ErrNotFound
 	}
 	if who.Role == domain.RoleSuapOperator {
-		p, office, err := s.store.PraticaAndOffice(ctx, id, who.OfficeID)
+		read := s.store.PraticaAndOffice
+		if change {
+			read = s.store.PraticaToChange
+		}
+		p, office, err := read(ctx, id, who.OfficeID)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -62,7 +68,13 @@ func (s *Service) praticaWithOffice(ctx context.Context, who domain.Principal, i
 		}
 		return p, office, nil
 	}
-	p, err := s.visiblePratica(ctx, who, id, false)
+	var p *domain.Pratica
+	var err error
+	if change {
+		p, err = s.praticaToChange(ctx, who, id)
+	} else {
+		p, err = s.visiblePratica(ctx, who, id, false)
+	}
 	if err != nil {
 		return nil, nil, err
 	}
@@ -80,7 +92,7 @@ func (s *Service) LastRequestDay(ctx context.Context, who domain.Principal, id s
 	if err := operatorOnly(who); err != nil {
 		return workdays.Date{}, "", err
 	}
-	_, office, err := s.praticaWithOffice(ctx, who, id)
+	_, office, err := s.praticaWithOffice(ctx, who, id, false)
 	if err != nil {
 		return workdays.Date{}, "", err
 	}
@@ -229,20 +241,23 @@ type Communication struct {
 }
 
 // Communications returns the pratica's communications, newest first: its
-// booking requests and their threads.
+// booking requests and their threads (the pratica, then one Query for all).
 func (s *Service) Communications(ctx context.Context, who domain.Principal, id string) ([]Communication, error) {
-	reqs, err := s.PraticaRequests(ctx, who, id)
+	if who.Role == domain.RoleAdmin {
+		return nil, domain.ErrForbidden
+	}
+	if _, err := s.visiblePratica(ctx, who, id, true); err != nil {
+		return nil, err
+	}
+	threads, err := s.store.PraticaThreads(ctx, id, maxPrevious+1)
 	if err != nil {
 		return nil, err
 	}
 	// Built newest first (requests newest first, each thread from its last
 	// message back to the request), so equal times keep that order.
 	var out []Communication
-	for _, r := range reqs {
-		msgs, err := s.store.Messages(ctx, r.ID)
-		if err != nil {
-			return nil, err
-		}
+	for _, t := range threads {
+		r, msgs := t.Request, t.Messages
 		for i := len(msgs) - 1; i >= 0; i-- {
 			m := msgs[i]
 			out = append(out, Communication{RequestID: r.ID, At: m.At, SenderName: m.SenderName,

@@ -94,3 +94,15 @@ const (
 // RequestID carries the session's id, Seq the body's position in it, and Data
 // the conference's id ("conferenceId") and the body's ("bodyId").
 const EventSessionConvened EventKind = "session_convened"
+
+// ChainHead is where a pratica's history chain stood when the store read an
+// item about to change: the seq and hash of its newest entry (Seq 0: no
+// chain yet). It is the store's business, carried with the item like
+// Version: the change's transaction expects this head, so the store need
+// not read it again, and reads it only when another change moved it since.
+// The zero value (Known false) means nothing was read: the store reads it.
+type ChainHead struct {
+	Known bool
+	Seq   int64
+	Hash  string
+}

@@ -70,6 +70,9 @@ type Pratica struct {
 	LiveRequestID string
 	// Version counts committed changes; the store refuses a stale one.
 	Version int64
+	// Chain is its history chain's head, when read for a change (the
+	// store's, see ChainHead).
+	Chain ChainHead
 }
 
 // Limits on a pratica's data.

@@ -55,6 +55,9 @@ type Request struct {
 	RecordingFile *RecordingFile
 	UpdatedAt     time.Time
 	Version       int64
+	// Chain is the pratica's history chain as of this request's last
+	// change (the store's, see ChainHead).
+	Chain ChainHead
 }
 
 // RecordingFile is a meeting's recording as it landed in object storage.

@@ -52,6 +52,12 @@ type Entry struct {
 	Hash      string `json:"hash,omitempty"`
 }
 
+// BeforeChain tells an entry written before the chain existed: no seq and
+// no hashes. It is the one test of that, for the seal a pratica's first
+// chained entry makes and for the export's Legacy; an entry with only some
+// of them is the chain's (and breaks it), not a legacy one.
+func BeforeChain(e Entry) bool { return e.Seq == 0 && e.PrevHash == "" && e.Hash == "" }
+
 // Head is the chain's newest entry: its seq and hash.
 type Head struct {
 	Seq  int64  `json:"seq"`

@@ -120,11 +120,18 @@ var (
 	// its keys, sorted by the time the sweep may take them up (dueAt). The
 	// sweep reads it instead of scanning the table.
 	IndexUnsent = IndexDef{"byUnsent", "unsentKey", "dueAt"}
+	// IndexByThread holds a pratica's requests, each followed by its thread:
+	// threadSort is the request's listKey, and a message's is its request's
+	// listKey then "#" and its seq, so the Comunicazioni are one Query. It
+	// shares byPratica's partition attribute (a message has no listKey, so
+	// it is not in byPratica): every byte of a request is written to each
+	// index, and a request near 1 KB costs double past it.
+	IndexByThread = IndexDef{"byThread", "praticaKey", "threadSort"}
 )
 
 // Indexes lists every index of the table, in the order the template declares
 // them.
-var Indexes = []IndexDef{IndexByOffice, IndexByBasin, IndexByState, IndexByCreated, IndexByPratica, IndexUnsent}
+var Indexes = []IndexDef{IndexByOffice, IndexByBasin, IndexByState, IndexByCreated, IndexByPratica, IndexUnsent, IndexByThread}
 
 // IndexNamed returns the index called name.
 func IndexNamed(name string) (IndexDef, bool) {

@@ -301,7 +301,7 @@ func (s *Repo) CreateConference(ctx context.Context, c *domain.Conference, hist 
 		{Check: &Key{praticaPK(c.PraticaID), skMeta}, Cond: Condition{Kind: CondExists, Fail: errPraticaMissing}},
 		{Put: it, Cond: Condition{Kind: CondNotExists}},
 	}
-	if err := s.transact(ctx, writes, []domain.HistoryEntry{hist}); err != nil {
+	if _, err := s.transact(ctx, writes, []domain.HistoryEntry{hist}, expect{}); err != nil {
 		return err
 	}
 	c.Version = 1
@@ -390,7 +390,7 @@ func (s *Repo) ConveneSession(ctx context.Context, ch ConveneChange) error {
 	if writes, err = appendOutbox(writes, events); err != nil {
 		return err
 	}
-	if err := s.transact(ctx, writes, ch.History); err != nil {
+	if _, err := s.transact(ctx, writes, ch.History, expect{}); err != nil {
 		return err
 	}
 	x.Version, c.Version = 1, nextC.Version
@@ -409,7 +409,7 @@ func (s *Repo) UpdateConference(ctx context.Context, c *domain.Conference, hist 
 		return err
 	}
 	writes := []Write{{Put: it, Cond: versioned(c.Version)}}
-	if err := s.transact(ctx, writes, hist); err != nil {
+	if _, err := s.transact(ctx, writes, hist, expect{}); err != nil {
 		return err
 	}
 	c.Version = next.Version
@@ -434,7 +434,7 @@ func (s *Repo) UpdateSession(ctx context.Context, x *domain.Session, hist ...dom
 		return err
 	}
 	writes := []Write{{Put: it, Cond: Condition{Kind: CondVersion, Version: x.Version}}}
-	if err := s.transact(ctx, writes, hist); err != nil {
+	if _, err := s.transact(ctx, writes, hist, expect{}); err != nil {
 		return err
 	}
 	x.Version = next.Version

@@ -19,12 +19,12 @@
 //	message          REQ#<requestId>           MSG#<seq:9 digits>       thread, in order
 //	outbox event     OUTBOX#<eventId>          OUTBOX                   id = <request>.<kind>.<seq>; TTL expiresAt
 //	room             ROOMS                     ROOM#<roomId>            the service's virtual rooms
-//	room slot        ROOM#<roomId>             SLOT#<slot UTC>          put only if absent: no double booking
+//	room slot        SLOTS#<UTC day>           SLOT#<slot UTC>#<roomId> put only if absent: no double booking
 //	body (directory) BODIES                    BODY#<bodyId>            name, PEC, e-mail; version-checked
 //	conference       PRATICA#<praticaId>       CDS#<conferenceId>       type, dates, session count; version-checked
 //	session          PRATICA#<praticaId>       SEDUTA#<cdsId>#<id>      seduta: time, place, state, bodies convened
 //
-// # Indexes (all project ALL, all sort on listKey = <createdAt UTC>#<requestId>)
+// # Indexes (all project ALL; the lists sort on listKey = <createdAt UTC>#<requestId>)
 //
 //	index      partition key              used by
 //	byOffice   officeKey = OFFICE#<id>    an office's Videoconferenza list
@@ -32,6 +32,9 @@
 //	byState    stateKey  = STATE#<state>  the service's list by state; the lead-time validator
 //	byCreated  allKey    = REQ            the service's whole list
 //	byPratica  praticaKey = PRATICA#<id>  a pratica's requests ("richiesta precedente")
+//	byThread   praticaKey = PRATICA#<id>  a pratica's requests and messages: sorts on threadSort =
+//	                                      the request's listKey (a message's: then #<seq:9 digits>)
+//	byUnsent   unsentKey  = OUTBOX#UNSENT outbox items not yet sent, on dueAt (sparse)
 //
 // # Access patterns
 //
@@ -47,8 +50,12 @@
 //	... with more filters (assignee,          the same Query; the other criteria filter the items
 //	    subject, pratica number, state)       read, at most 5 reads of page+1 per page
 //	a pratica's requests                      Query byPratica, newest first
+//	a pratica's requests with their threads   Query byThread, newest first (a thread shorter than
+//	(Comunicazioni)                           its request's messageCount: Query pk=REQ#id too)
 //	the rooms                                 Query pk=ROOMS
-//	a room's bookings in a window             Query pk=ROOM#id, sk BETWEEN SLOT#from AND SLOT#to
+//	every room's bookings in a window         Query pk=SLOTS#day, sk BETWEEN SLOT#from AND SLOT#to#~
+//	                                          (one per UTC day of the window: one for a meeting
+//	                                          within a day)
 //	the bodies directory                      Query pk=BODIES, begins_with(sk, BODY#)
 //	the bodies convened (up to 50)            GetMany on (BODIES, BODY#id)
 //	a pratica's conferences and sessions      Query pk=PRATICA#id, begins_with(sk, CDS#); then SEDUTA#
@@ -75,12 +82,18 @@
 // Every history entry is chained (package histchain): it carries its seq in
 // the pratica's history, the previous entry's hash and its own, and the
 // change's transaction also puts the pratica's HISTHEAD at the last entry,
-// conditioned on the head as read (absent, or at its seq). The head is read
-// with one GetMany before the transaction; when only the head's condition
-// fails (another change of the pratica committed in between) the store reads
-// it again and retries, so callers see a conflict only for their own
-// conditions. The entries keep their time-ordered sort key, so the Storico's
-// pages and cursors are unchanged; the export orders the chain by seq. The
-// first chained change of a pratica reads its older, unchained entries once
-// and seals them in entry 1's prevHash.
+// conditioned on the head as expected (absent, or at its seq). The head
+// comes with the read that precedes the change, not with a read of its own:
+// a change of a pratica reads it in the same GetMany as the pratica
+// (PraticaToChange), and a change of a request takes the head the request's
+// last change committed, stamped on its item (chainSeq, chainHash; see
+// domain.ChainHead). Other changes read it with one GetItem. When only the
+// head's condition fails (another change of the pratica committed in
+// between, or the stamp is stale) the store reads it and retries, so callers
+// see a conflict only for their own conditions. The entries keep their
+// time-ordered sort key, so the Storico's pages and cursors are unchanged;
+// the export orders the chain by seq. The first chained change of a pratica
+// registered before the chain reads its older, unchained entries once
+// (histchain.BeforeChain) and seals them in entry 1's prevHash; a pratica
+// being created has none, and reads nothing.
 package store

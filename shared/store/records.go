@@ -124,6 +124,7 @@ type requestRecord struct {
 	AllKey     string `dynamodbav:"allKey"`
 	PraticaKey string `dynamodbav:"praticaKey"`
 	ListKey    string `dynamodbav:"listKey"`
+	ThreadSort string `dynamodbav:"threadSort"`
 
 	ID               string           `dynamodbav:"id"`
 	PraticaID        string           `dynamodbav:"praticaId"`
@@ -150,12 +151,19 @@ type requestRecord struct {
 	RecordingFile    *recordingRecord `dynamodbav:"recordingFile,omitempty"`
 	UpdatedAt        time.Time        `dynamodbav:"updatedAt"`
 	Version          int64            `dynamodbav:"version"`
+	// ChainSeq and ChainHash are the pratica's history head as the
+	// request's last change with history committed it: what its next change
+	// expects (domain.ChainHead).
+	ChainSeq  int64  `dynamodbav:"chainSeq,omitempty"`
+	ChainHash string `dynamodbav:"chainHash,omitempty"`
 }
 
 type messageRecord struct {
 	PK          string    `dynamodbav:"pk"`
 	SK          string    `dynamodbav:"sk"`
 	Type        string    `dynamodbav:"type"`
+	PraticaKey  string    `dynamodbav:"praticaKey"` // byThread's partition, not byPratica's: no listKey
+	ThreadSort  string    `dynamodbav:"threadSort"`
 	RequestID   string    `dynamodbav:"requestId"`
 	Seq         int       `dynamodbav:"seq"`
 	SenderID    string    `dynamodbav:"senderId"`
@@ -311,7 +319,8 @@ func requestItem(q *domain.Request) (Item, error) {
 		PK: requestPK(q.ID), SK: skMeta, Type: TypeRequest,
 		OfficeKey: officePK(q.OfficeID), StateKey: "STATE#" + string(q.State), AllKey: allRequests,
 		PraticaKey: praticaPK(q.PraticaID), ListKey: listKey(q.CreatedAt, q.ID),
-		ID: q.ID, PraticaID: q.PraticaID, PraticaNumber: q.PraticaNumber, OfficeID: q.OfficeID, OfficeName: q.OfficeName, BasinID: q.BasinID,
+		ThreadSort: listKey(q.CreatedAt, q.ID),
+		ID:         q.ID, PraticaID: q.PraticaID, PraticaNumber: q.PraticaNumber, OfficeID: q.OfficeID, OfficeName: q.OfficeName, BasinID: q.BasinID,
 		CreatedBy: q.CreatedBy, CreatedByName: q.CreatedByName, CreatedByRole: string(q.CreatedByRole),
 		CreatedAt: q.CreatedAt.UTC(), Start: q.Start.UTC(), DurationMinutes: q.DurationMinutes,
 		Email: q.Email, Subject: q.Subject, Recording: q.Recording, RecordingConsent: q.RecordingConsent,
@@ -320,6 +329,9 @@ func requestItem(q *domain.Request) (Item, error) {
 	}
 	if q.BasinID != "" {
 		r.BasinKey = "BASIN#" + q.BasinID
+	}
+	if q.Chain.Known && q.Chain.Seq > 0 {
+		r.ChainSeq, r.ChainHash = q.Chain.Seq, q.Chain.Hash
 	}
 	if m := q.Meeting; m != nil {
 		r.Meeting = &meetingRecord{RoomID: m.RoomID, Code: m.Code, Password: m.Password, Link: m.Link}
@@ -343,6 +355,9 @@ func requestFrom(it Item) (*domain.Request, error) {
 		State: domain.State(r.State), Assignee: r.Assignee, AssigneeName: r.AssigneeName, StateReason: r.StateReason,
 		MessageCount: r.MessageCount, UpdatedAt: r.UpdatedAt, Version: r.Version,
 	}
+	if r.ChainSeq > 0 {
+		q.Chain = domain.ChainHead{Known: true, Seq: r.ChainSeq, Hash: r.ChainHash}
+	}
 	if m := r.Meeting; m != nil {
 		q.Meeting = &domain.Meeting{RoomID: m.RoomID, Code: m.Code, Password: m.Password, Link: m.Link}
 	}
@@ -352,9 +367,11 @@ func requestFrom(it Item) (*domain.Request, error) {
 	return q, nil
 }
 
-func messageItem(m *domain.Message) (Item, error) {
+// messageItem is m, of request r's thread.
+func messageItem(m *domain.Message, r *domain.Request) (Item, error) {
 	return marshal(messageRecord{
 		PK: requestPK(m.RequestID), SK: messageSK(m.Seq), Type: TypeMessage,
+		PraticaKey: praticaPK(r.PraticaID), ThreadSort: fmt.Sprintf("%s#%09d", listKey(r.CreatedAt, r.ID), m.Seq),
 		RequestID: m.RequestID, Seq: m.Seq, SenderID: m.SenderID, SenderName: m.SenderName, SenderRole: string(m.SenderRole),
 		At: m.At.UTC(), Subject: m.Subject, Body: m.Body, StateAtSend: string(m.StateAtSend),
 	})

@@ -18,9 +18,10 @@ type Rooms interface {
 	RequestAndRoom(ctx context.Context, requestID, roomID string) (*domain.Request, *domain.Room, error)
 	// ListRooms returns every room, by id.
 	ListRooms(ctx context.Context) ([]domain.Room, error)
-	// SlotHolders returns, for each slot of room that is booked within
-	// [from, to), the request holding it.
-	SlotHolders(ctx context.Context, roomID string, from, to time.Time) (map[time.Time]string, error)
+	// BookedSlots returns every room's slots booked within [from, to):
+	// room id → slot → the request holding it. One Query per UTC day the
+	// window touches, whatever the number of rooms.
+	BookedSlots(ctx context.Context, from, to time.Time) (map[string]map[time.Time]string, error)
 	// Answer commits the service's answer in one transaction: r (changed by
 	// the domain, still carrying the version it was read at), an optional
 	// thread message, the room slots it books (each only if free, else
@@ -53,7 +54,16 @@ const (
 	TypeRoomSlot = "roomslot"
 )
 
-func roomPK(id string) string { return "ROOM#" + id }
+// A booked slot of every room lives in the partition of its UTC day, sorted
+// by time then room: a meeting's window, for all rooms at once, is one
+// Query. The key is a function of (room, slot) alone, so a slot can be held
+// by one request only: booking puts it only if absent, in the answer's
+// transaction.
+func slotsPK(t time.Time) string { return "SLOTS#" + t.UTC().Format(time.DateOnly) }
+
+func slotSK(t time.Time, roomID string) string { return skSlotPrefix + sortTime(t) + "#" + roomID }
+
+func slotKey(t time.Time, roomID string) Key { return Key{slotsPK(t), slotSK(t, roomID)} }
 
 type roomRecord struct {
 	PK          string `dynamodbav:"pk"`
@@ -73,8 +83,6 @@ type slotRecord struct {
 	Slot      time.Time `dynamodbav:"slot"`
 	RequestID string    `dynamodbav:"requestId"`
 }
-
-func slotSK(t time.Time) string { return skSlotPrefix + sortTime(t) }
 
 // PutRoom stores a room's configuration.
 func (s *Repo) PutRoom(ctx context.Context, r domain.Room) error {
@@ -144,21 +152,36 @@ func (s *Repo) ListRooms(ctx context.Context) ([]domain.Room, error) {
 	return out, nil
 }
 
-// SlotHolders reads the room's booked slots in [from, to): one Query.
-func (s *Repo) SlotHolders(ctx context.Context, roomID string, from, to time.Time) (map[time.Time]string, error) {
-	q := Query{PK: roomPK(roomID), SKFrom: slotSK(from), SKTo: slotSK(to.Add(-time.Nanosecond)),
-		Limit: int(to.Sub(from)/domain.SlotLength) + 1}
-	res, err := s.query(ctx, q)
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[time.Time]string, len(res.Items))
-	for _, it := range res.Items {
-		var r slotRecord
-		if err := unmarshal(it, &r); err != nil {
+// BookedSlots reads the slots booked within [from, to), all rooms at once:
+// one Query per UTC day of the window (a meeting's is within one day but
+// for one crossing midnight UTC).
+func (s *Repo) BookedSlots(ctx context.Context, from, to time.Time) (map[string]map[time.Time]string, error) {
+	out := map[string]map[time.Time]string{}
+	for day := from.UTC().Truncate(24 * time.Hour); day.Before(to); day = day.Add(24 * time.Hour) {
+		lo, hi := from, to
+		if lo.Before(day) {
+			lo = day
+		}
+		if end := day.Add(24 * time.Hour); hi.After(end) {
+			hi = end
+		}
+		// Every room id sorts before "~" (domain.ValidID).
+		q := Query{PK: slotsPK(day), SKFrom: skSlotPrefix + sortTime(lo), SKTo: skSlotPrefix + sortTime(hi.Add(-time.Nanosecond)) + "#~",
+			Limit: MaxPageSize}
+		err := s.queryAll(ctx, q, func(it Item) error {
+			var r slotRecord
+			if err := unmarshal(it, &r); err != nil {
+				return err
+			}
+			if out[r.RoomID] == nil {
+				out[r.RoomID] = map[time.Time]string{}
+			}
+			out[r.RoomID][r.Slot] = r.RequestID
+			return nil
+		})
+		if err != nil {
 			return nil, err
 		}
-		out[r.Slot] = r.RequestID
 	}
 	return out, nil
 }
@@ -178,7 +201,7 @@ func (s *Repo) Answer(ctx context.Context, a AnswerChange) error {
 		return err
 	}
 	if a.Message != nil {
-		mi, err := messageItem(a.Message)
+		mi, err := messageItem(a.Message, r)
 		if err != nil {
 			return err
 		}
@@ -189,7 +212,8 @@ func (s *Repo) Answer(ctx context.Context, a AnswerChange) error {
 			return fmt.Errorf("store: booking slots of request %s without a room", r.ID)
 		}
 		for _, t := range a.Book {
-			it, err := marshal(slotRecord{PK: roomPK(r.Meeting.RoomID), SK: slotSK(t), Type: TypeRoomSlot,
+			k := slotKey(t, r.Meeting.RoomID)
+			it, err := marshal(slotRecord{PK: k.PK, SK: k.SK, Type: TypeRoomSlot,
 				RoomID: r.Meeting.RoomID, Slot: t.UTC(), RequestID: r.ID})
 			if err != nil {
 				return err
@@ -198,15 +222,17 @@ func (s *Repo) Answer(ctx context.Context, a AnswerChange) error {
 		}
 	}
 	for _, t := range a.Release {
-		writes = append(writes, Write{Delete: &Key{roomPK(a.ReleaseRoom), slotSK(t)},
+		k := slotKey(t, a.ReleaseRoom)
+		writes = append(writes, Write{Delete: &k,
 			Cond: Condition{Kind: CondAttrEquals, Attr: "requestId", Value: r.ID}})
 	}
 	if writes, err = appendOutbox(writes, withRequest(a.Events, r)); err != nil {
 		return err
 	}
-	if err := s.transact(ctx, writes, withRequestHistory(a.History, r)); err != nil {
+	head, err := s.transact(ctx, writes, withRequestHistory(a.History, r), requestExpect(r, writes))
+	if err != nil {
 		return err
 	}
-	r.MessageCount, r.Version = upd.MessageCount, next.Version
+	r.MessageCount, r.Version, r.Chain = upd.MessageCount, next.Version, head
 	return nil
 }

@@ -28,6 +28,10 @@ type Store interface {
 	// PraticaAndOffice reads a pratica and an office in one call; either is
 	// nil when it does not exist.
 	PraticaAndOffice(ctx context.Context, praticaID, officeID string) (*domain.Pratica, *domain.Office, error)
+	// PraticaToChange is PraticaAndOffice (officeID may be "": no office)
+	// for a change that follows: the same call also reads the pratica's
+	// history head into its Chain, so the change need not read it.
+	PraticaToChange(ctx context.Context, praticaID, officeID string) (*domain.Pratica, *domain.Office, error)
 
 	// CreateRequest stores a new request (assigning its ID when empty), takes
 	// the pratica's one-live-request lock, and writes hist and events. It
@@ -46,6 +50,9 @@ type Store interface {
 	RequestThread(ctx context.Context, id string) (*domain.Request, []domain.Message, error)
 	// PraticaRequests returns a pratica's requests, newest first.
 	PraticaRequests(ctx context.Context, praticaID string, limit int) ([]domain.Request, error)
+	// PraticaThreads returns up to limit of a pratica's requests, newest
+	// first, each with its whole thread in order.
+	PraticaThreads(ctx context.Context, praticaID string, limit int) ([]RequestThread, error)
 	// ListRequests returns one page of the Videoconferenza list.
 	ListRequests(ctx context.Context, q ListQuery) (RequestPage, error)
 
@@ -197,16 +204,42 @@ func (s *Repo) SavePratica(ctx context.Context, p *domain.Pratica, hist ...domai
 		return err
 	}
 	writes := []Write{{Put: it, Cond: versioned(p.Version)}}
-	if err := s.transact(ctx, writes, hist); err != nil {
+	head, err := s.transact(ctx, writes, hist, expect{pratica: p.ID, head: p.Chain, created: p.Version == 0})
+	if err != nil {
 		return err
 	}
-	p.Version = next.Version
+	p.Version, p.Chain = next.Version, head
 	return nil
 }
 
 // PraticaAndOffice reads both items with one GetMany.
 func (s *Repo) PraticaAndOffice(ctx context.Context, praticaID, officeID string) (*domain.Pratica, *domain.Office, error) {
-	its, err := s.b.GetMany(ctx, []Key{{praticaPK(praticaID), skMeta}, {officePK(officeID), skMeta}})
+	return s.praticaAndOffice(ctx, praticaID, officeID, false)
+}
+
+// PraticaToChange reads the pratica, its history head and the office (if
+// named) with one GetMany.
+func (s *Repo) PraticaToChange(ctx context.Context, praticaID, officeID string) (*domain.Pratica, *domain.Office, error) {
+	return s.praticaAndOffice(ctx, praticaID, officeID, true)
+}
+
+func (s *Repo) praticaAndOffice(ctx context.Context, praticaID, officeID string, head bool) (*domain.Pratica, *domain.Office, error) {
+	keys := []Key{{praticaPK(praticaID), skMeta}}
+	if officeID != "" {
+		keys = append(keys, Key{officePK(officeID), skMeta})
+	}
+	if head {
+		keys = append(keys, Key{praticaPK(praticaID), skHistoryHead})
+	}
+	var its []Item
+	var err error
+	if len(keys) == 1 {
+		var it Item
+		it, err = s.b.Get(ctx, keys[0])
+		its = []Item{it}
+	} else {
+		its, err = s.b.GetMany(ctx, keys)
+	}
 	if err != nil {
 		return nil, nil, err
 	}
@@ -216,8 +249,13 @@ func (s *Repo) PraticaAndOffice(ctx context.Context, praticaID, officeID string)
 		if p, err = praticaFrom(its[0]); err != nil {
 			return nil, nil, err
 		}
+		if head {
+			if p.Chain, err = headFrom(its[len(its)-1]); err != nil {
+				return nil, nil, err
+			}
+		}
 	}
-	if its[1] != nil {
+	if officeID != "" && its[1] != nil {
 		if o, err = officeFrom(its[1]); err != nil {
 			return nil, nil, err
 		}
@@ -276,10 +314,11 @@ func (s *Repo) CreateRequest(ctx context.Context, r *domain.Request, hist domain
 	if writes, err = appendOutbox(writes, withRequest(events, r)); err != nil {
 		return err
 	}
-	if err := s.transact(ctx, writes, []domain.HistoryEntry{hist}); err != nil {
+	head, err := s.transact(ctx, writes, []domain.HistoryEntry{hist}, expect{pratica: r.PraticaID, head: r.Chain, stamp: it})
+	if err != nil {
 		return err
 	}
-	r.Version = next.Version
+	r.Version, r.Chain = next.Version, head
 	return nil
 }
 
@@ -327,6 +366,13 @@ func requestWrites(r *domain.Request) ([]Write, *domain.Request, error) {
 	return writes, &next, nil
 }
 
+// requestExpect is what a change of r (as read) knows of its pratica's
+// chain: the head r's last change committed, stamped on r's item; writes[0]
+// is r's put (requestWrites), stamped in turn.
+func requestExpect(r *domain.Request, writes []Write) expect {
+	return expect{pratica: r.PraticaID, head: r.Chain, stamp: writes[0].Put}
+}
+
 // UpdateRequest stores r if unchanged since read.
 func (s *Repo) UpdateRequest(ctx context.Context, r *domain.Request, hist []domain.HistoryEntry, events ...domain.OutboxEvent) error {
 	writes, next, err := requestWrites(r)
@@ -336,10 +382,11 @@ func (s *Repo) UpdateRequest(ctx context.Context, r *domain.Request, hist []doma
 	if writes, err = appendOutbox(writes, withRequest(events, r)); err != nil {
 		return err
 	}
-	if err := s.transact(ctx, writes, withRequestHistory(hist, r)); err != nil {
+	head, err := s.transact(ctx, writes, withRequestHistory(hist, r), requestExpect(r, writes))
+	if err != nil {
 		return err
 	}
-	r.Version = next.Version
+	r.Version, r.Chain = next.Version, head
 	return nil
 }
 
@@ -355,7 +402,7 @@ func (s *Repo) AddMessage(ctx context.Context, r *domain.Request, m *domain.Mess
 	if err != nil {
 		return err
 	}
-	mi, err := messageItem(m)
+	mi, err := messageItem(m, r)
 	if err != nil {
 		return err
 	}
@@ -363,10 +410,11 @@ func (s *Repo) AddMessage(ctx context.Context, r *domain.Request, m *domain.Mess
 	if writes, err = appendOutbox(writes, withRequest(events, r)); err != nil {
 		return err
 	}
-	if err := s.transact(ctx, writes, withRequestHistory([]domain.HistoryEntry{hist}, r)); err != nil {
+	head, err := s.transact(ctx, writes, withRequestHistory([]domain.HistoryEntry{hist}, r), requestExpect(r, writes))
+	if err != nil {
 		return err
 	}
-	r.MessageCount, r.UpdatedAt, r.Version = upd.MessageCount, upd.UpdatedAt, next.Version
+	r.MessageCount, r.UpdatedAt, r.Version, r.Chain = upd.MessageCount, upd.UpdatedAt, next.Version, head
 	return nil
 }
 
@@ -395,7 +443,7 @@ func (s *Repo) queryAll(ctx context.Context, q Query, each func(Item) error) err
 		if len(res.Items) < q.Limit {
 			return nil
 		}
-		q.Start = keyOf(res.Items[len(res.Items)-1], "")
+		q.Start = keyOf(res.Items[len(res.Items)-1], q.Index)
 	}
 }
 
@@ -453,6 +501,66 @@ func (s *Repo) PraticaRequests(ctx context.Context, praticaID string, limit int)
 			return nil, err
 		}
 		out = append(out, *r)
+	}
+	return out, nil
+}
+
+// RequestThread is a request with its thread, oldest message first.
+type RequestThread struct {
+	Request  domain.Request
+	Messages []domain.Message
+}
+
+// errEnough stops a read that has what it needs.
+var errEnough = errors.New("store: enough read")
+
+// PraticaThreads reads the pratica's requests and their threads newest
+// first, with one Query on IndexByThread (each request's messages come just
+// before it) paged on only for a pratica with many. A thread the index
+// shows shorter than its request's messageCount (the index lags the table,
+// or the messages predate it) is read from the request's partition.
+func (s *Repo) PraticaThreads(ctx context.Context, praticaID string, limit int) ([]RequestThread, error) {
+	limit = pageSize(limit)
+	var out []RequestThread
+	var pending []domain.Message // the next request's, newest first
+	q := Query{Index: IndexByThread.Name, PK: praticaPK(praticaID), Desc: true, Limit: MaxPageSize}
+	err := s.queryAll(ctx, q, func(it Item) error {
+		t, _ := it[AttrType].(*types.AttributeValueMemberS)
+		switch {
+		case t == nil:
+		case t.Value == TypeMessage:
+			m, err := messageFrom(it)
+			if err != nil {
+				return err
+			}
+			pending = append(pending, m)
+		case t.Value == TypeRequest:
+			r, err := requestFrom(it)
+			if err != nil {
+				return err
+			}
+			rt := RequestThread{Request: *r}
+			for i := len(pending) - 1; i >= 0; i-- {
+				if pending[i].RequestID == r.ID {
+					rt.Messages = append(rt.Messages, pending[i])
+				}
+			}
+			pending = pending[:0]
+			if out = append(out, rt); len(out) == limit {
+				return errEnough
+			}
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, errEnough) {
+		return nil, err
+	}
+	for i := range out {
+		if len(out[i].Messages) < out[i].Request.MessageCount {
+			if out[i].Messages, err = s.Messages(ctx, out[i].Request.ID); err != nil {
+				return nil, err
+			}
+		}
 	}
 	return out, nil
 }
@@ -605,7 +713,8 @@ func (s *Repo) Enqueue(ctx context.Context, hist []domain.HistoryEntry, events .
 	if err != nil {
 		return err
 	}
-	return s.transact(ctx, writes, hist)
+	_, err = s.transact(ctx, writes, hist, expect{})
+	return err
 }
 
 // AppendHistory writes history entries alone, in one transaction.
@@ -613,5 +722,6 @@ func (s *Repo) AppendHistory(ctx context.Context, hist ...domain.HistoryEntry) e
 	if len(hist) == 0 {
 		return errors.New("store: no history to append")
 	}
-	return s.transact(ctx, nil, hist)
+	_, err := s.transact(ctx, nil, hist, expect{})
+	return err
 }

@@ -26,6 +26,77 @@ func testHistoryChain(t *testing.T, e *env) {
 	t.Run("Concurrent", func(t *testing.T) { testChainConcurrent(t, e) })
 	t.Run("Legacy", func(t *testing.T) { testChainLegacy(t, e) })
 	t.Run("Tampering", func(t *testing.T) { testChainTampering(t, e) })
+	t.Run("HeadReadWithTheItem", func(t *testing.T) { testChainHeadFolded(t, e) })
+}
+
+// testChainHeadFolded: a change whose item was read for it makes no read of
+// the head of its own (it came with the item: PraticaToChange's GetMany, or
+// the head a request's last change stamped on it); a pratica being created
+// seals nothing, so its first change reads nothing at all; when the head
+// moved since, the change still commits, re-reading the head once.
+func testChainHeadFolded(t *testing.T, e *env) {
+	check := func(what, want string) {
+		t.Helper()
+		if got := e.calls.take(); got != want {
+			t.Errorf("%s: calls %q, want %q", what, got, want)
+		}
+	}
+	e.calls.take()
+	p := &domain.Pratica{ID: "PF1", Number: "N-PF1", OfficeID: "suap-africo", ProcedureType: domain.ProcOrdinario}
+	if err := e.repo.SavePratica(e.ctx, p, domain.NewHistory(p.ID, operator, domain.OpPraticaRegistered, "", e.base)); err != nil {
+		t.Fatal(err)
+	}
+	check("creating a pratica", "Transact")
+
+	cur, _, err := e.repo.PraticaToChange(e.ctx, p.ID, "")
+	if err != nil || cur == nil || !cur.Chain.Known || cur.Chain.Seq != 1 {
+		t.Fatalf("PraticaToChange: %+v, %v", cur, err)
+	}
+	cur.VerificationsSent = true
+	if err := e.repo.SavePratica(e.ctx, cur, domain.NewHistory(p.ID, operator, domain.OpVerificationsSent, "", e.base)); err != nil {
+		t.Fatal(err)
+	}
+	check("read to change, then change a pratica", "GetMany, Transact")
+
+	r := e.request(cur, e.base.Add(time.Hour), "testa")
+	r.Chain = cur.Chain // as the use case does: the head read with the pratica
+	e.mustCreate(r)
+	check("create a request on the pratica just read", "Transact")
+
+	got, err := e.repo.GetRequest(e.ctx, r.ID)
+	if err != nil || got.Chain != r.Chain || got.Chain.Seq != 3 {
+		t.Fatalf("the request's stamped head: %+v (want %+v), %v", got.Chain, r.Chain, err)
+	}
+	got.Assignee, got.AssigneeName = "u-gestore", "Gestore"
+	check("read the request", "Get")
+	if err := e.repo.UpdateRequest(e.ctx, got, []domain.HistoryEntry{domain.NewHistory(p.ID, operator, domain.OpRequestTaken, "", e.base)}); err != nil {
+		t.Fatal(err)
+	}
+	check("change the request as read", "Transact")
+
+	// Another change moves the head: the request's stamp is stale, and its
+	// change reads the head once and commits.
+	e.note(p.ID, 1)
+	again, err := e.repo.GetRequest(e.ctx, r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := again.Apply(domain.Decline, e.base.Add(3*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	e.calls.take()
+	if err := e.repo.UpdateRequest(e.ctx, again, []domain.HistoryEntry{domain.NewHistory(p.ID, operator, domain.OpRequestDeclined, "", e.base)}); err != nil {
+		t.Fatal(err)
+	}
+	check("change after the head moved", "Transact (failed), Get, Transact")
+	if x := e.verifies(t, p.ID); x.Head.Seq != 6 || again.Chain.Seq != 6 {
+		t.Errorf("head %+v, the request's %+v, want seq 6", x.Head, again.Chain)
+	}
+	// A stale version is still the change's own conflict, head or not.
+	stale := *got
+	if err := e.repo.UpdateRequest(e.ctx, &stale, []domain.HistoryEntry{domain.NewHistory(p.ID, operator, domain.OpRequestDeclined, "", e.base)}); !errors.Is(err, domain.ErrConflict) {
+		t.Errorf("stale request: %v, want conflict", err)
+	}
 }
 
 func (e *env) export(id string) histchain.Export {

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
 	"suapcds/shared/domain"
 	"suapcds/shared/store"
 	"suapcds/shared/workdays"
@@ -55,17 +57,70 @@ type env struct {
 	b     store.Backend
 	repo  *store.Repo
 	count *counter
+	calls *calls
 	base  time.Time
+}
+
+// calls counts what a Repo asks of its backend, call by call, as DynamoDB
+// would bill them: "Get", "GetMany", "Transact", "Transact (failed)",
+// "Query".
+type calls struct {
+	store.Backend
+	mu  sync.Mutex
+	got []string
+}
+
+func (c *calls) add(op string, err error) {
+	if err != nil {
+		op += " (failed)"
+	}
+	c.mu.Lock()
+	c.got = append(c.got, op)
+	c.mu.Unlock()
+}
+
+func (c *calls) Get(ctx context.Context, k store.Key) (store.Item, error) {
+	it, err := c.Backend.Get(ctx, k)
+	c.add("Get", err)
+	return it, err
+}
+
+func (c *calls) GetMany(ctx context.Context, keys []store.Key) ([]store.Item, error) {
+	its, err := c.Backend.GetMany(ctx, keys)
+	c.add("GetMany", err)
+	return its, err
+}
+
+func (c *calls) Transact(ctx context.Context, w []store.Write) error {
+	err := c.Backend.Transact(ctx, w)
+	c.add("Transact", err)
+	return err
+}
+
+func (c *calls) Query(ctx context.Context, q store.Query) (store.QueryResult, error) {
+	r, err := c.Backend.Query(ctx, q)
+	c.add("Query", err)
+	return r, err
+}
+
+// take returns the calls made since the last take, joined by ", ".
+func (c *calls) take() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s := strings.Join(c.got, ", ")
+	c.got = nil
+	return s
 }
 
 func newEnv(t testing.TB, nb NewBackend) *env {
 	c := &counter{}
 	b := nb(t)
-	repo, err := store.New(b, store.Options{CursorKey: cursorKey, OnQuery: c.observe})
+	cc := &calls{Backend: b}
+	repo, err := store.New(cc, store.Options{CursorKey: cursorKey, OnQuery: c.observe})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &env{t: t, ctx: context.Background(), b: b, repo: repo, count: c,
+	return &env{t: t, ctx: context.Background(), b: b, repo: repo, count: c, calls: cc,
 		base: time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)}
 }
 
@@ -151,6 +206,8 @@ func Run(t *testing.T, nb NewBackend) {
 		{"ListFilters", testFilters},
 		{"Cursors", testCursors},
 		{"ReadTwoAtOnce", testReadTwo},
+		{"Rooms", testRooms},
+		{"PraticaThreads", testPraticaThreads},
 		{"Conferences", testConferences},
 	}
 	for _, tc := range tests {
@@ -809,5 +866,211 @@ func testReadTwo(t *testing.T, e *env) {
 	}
 	if _, _, err = e.repo.RequestAndRoom(e.ctx, "missing", "sala-1"); !errors.Is(err, domain.ErrNotFound) {
 		t.Errorf("missing request: %v", err)
+	}
+}
+
+// testRooms: every room's booked slots come from one Query per UTC day of
+// the window; a slot is held by one request only, also when many answers
+// race for it; releasing frees it, and only its holder may.
+func testRooms(t *testing.T, e *env) {
+	for _, id := range []string{"sala-1", "sala-2"} {
+		if err := e.repo.PutRoom(e.ctx, domain.Room{ID: id, Name: "Sala " + id, Active: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p := e.pratica("PR1", "suap-africo", "")
+	book := func(r *domain.Request, room string, start time.Time, minutes int) error {
+		r.Meeting = &domain.Meeting{RoomID: room, Code: "c", Password: "p", Link: "https://meet.example/" + room}
+		return e.repo.Answer(e.ctx, store.AnswerChange{Request: r, Book: domain.Slots(start, minutes),
+			History: []domain.HistoryEntry{domain.NewHistory(p.ID, operator, domain.OpRequestAccepted, room, e.base)}})
+	}
+	newRequest := func(i int) *domain.Request {
+		r := e.request(p, e.base.Add(time.Duration(i)*time.Minute), fmt.Sprintf("sala %d", i))
+		r.PraticaID = fmt.Sprintf("PR-%d", i) // one live request per pratica
+		e.pratica(r.PraticaID, "suap-africo", "")
+		e.mustCreate(r)
+		return r
+	}
+	day := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
+	r1, r2, r3 := newRequest(1), newRequest(2), newRequest(3)
+	if err := book(r1, "sala-1", day.Add(9*time.Hour), 60); err != nil {
+		t.Fatal(err)
+	}
+	v := r2.Version
+	if err := book(r2, "sala-1", day.Add(9*time.Hour+50*time.Minute), 30); !errors.Is(err, domain.ErrRoomUnavailable) {
+		t.Fatalf("overlapping booking: %v, want room unavailable", err)
+	}
+	if got, _ := e.repo.GetRequest(e.ctx, r2.ID); got.Version != v || got.Meeting != nil {
+		t.Errorf("a refused booking wrote the request: %+v", got)
+	}
+	if err := book(r2, "sala-2", day.Add(9*time.Hour+50*time.Minute), 30); err != nil {
+		t.Fatal(err)
+	}
+	// Across midnight UTC: two days, two queries.
+	if err := book(r3, "sala-1", day.Add(23*time.Hour+40*time.Minute), 40); err != nil {
+		t.Fatal(err)
+	}
+
+	e.calls.take()
+	got, err := e.repo.BookedSlots(e.ctx, day.Add(9*time.Hour), day.Add(11*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := e.calls.take(); c != "Query" {
+		t.Errorf("a window within a day: calls %q, want one Query", c)
+	}
+	if len(got["sala-1"]) != 6 || len(got["sala-2"]) != 3 || got["sala-1"][day.Add(9*time.Hour)] != r1.ID ||
+		got["sala-2"][day.Add(10*time.Hour)] != r2.ID {
+		t.Errorf("booked 09:00–11:00: %v", got)
+	}
+	if got, _ := e.repo.BookedSlots(e.ctx, day.Add(9*time.Hour+30*time.Minute), day.Add(9*time.Hour+40*time.Minute)); len(got) != 1 || len(got["sala-1"]) != 1 {
+		t.Errorf("booked 09:30–09:40: %v", got)
+	}
+	e.calls.take()
+	got, err = e.repo.BookedSlots(e.ctx, day.Add(23*time.Hour), day.Add(25*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := e.calls.take(); c != "Query, Query" {
+		t.Errorf("a window across midnight: calls %q, want two Queries", c)
+	}
+	if len(got) != 1 || len(got["sala-1"]) != 4 || got["sala-1"][day.Add(24*time.Hour+10*time.Minute)] != r3.ID {
+		t.Errorf("booked 23:00–01:00: %v", got)
+	}
+
+	// Only the holder releases.
+	if err := e.repo.Answer(e.ctx, store.AnswerChange{Request: r2, Release: domain.Slots(day.Add(9*time.Hour), 60), ReleaseRoom: "sala-1"}); !errors.Is(err, domain.ErrConflict) {
+		t.Errorf("release by another request: %v, want conflict", err)
+	}
+	if err := e.repo.Answer(e.ctx, store.AnswerChange{Request: r1, Release: domain.Slots(day.Add(9*time.Hour), 60), ReleaseRoom: "sala-1"}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := e.repo.BookedSlots(e.ctx, day.Add(9*time.Hour), day.Add(11*time.Hour)); len(got["sala-1"]) != 0 || len(got["sala-2"]) != 3 {
+		t.Errorf("after the release: %v", got)
+	}
+
+	// Answers racing for overlapping windows of one room: one wins.
+	const n = 6
+	racers := make([]*domain.Request, n)
+	for i := range racers {
+		racers[i] = newRequest(10 + i)
+	}
+	var wg sync.WaitGroup
+	var won atomic.Int32
+	start := make(chan struct{})
+	for i, r := range racers {
+		wg.Go(func() {
+			<-start
+			err := book(r, "sala-2", day.Add(14*time.Hour+time.Duration(i)*10*time.Minute), 60)
+			switch {
+			case err == nil:
+				won.Add(1)
+			case !errors.Is(err, domain.ErrRoomUnavailable):
+				t.Errorf("racer %d: %v", i, err)
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	got, _ = e.repo.BookedSlots(e.ctx, day.Add(14*time.Hour), day.Add(16*time.Hour))
+	holders := map[string]bool{}
+	for _, by := range got["sala-2"] {
+		holders[by] = true
+	}
+	if won.Load() < 1 || len(holders) != int(won.Load()) {
+		t.Errorf("%d answers won, slots held by %d requests: %v", won.Load(), len(holders), got["sala-2"])
+	}
+	// Winners' windows never overlap: each slot has one holder by key, and
+	// the windows of racers i and i+k overlap for k < 6, so one won.
+	if won.Load() != 1 {
+		t.Errorf("%d overlapping answers won, want 1", won.Load())
+	}
+}
+
+// testPraticaThreads: a pratica's requests newest first, each with its
+// thread in order, in one Query; a thread the index misses (a message
+// written before the index) is read from the request's partition.
+func testPraticaThreads(t *testing.T, e *env) {
+	p := e.pratica("PT1", "suap-africo", "")
+	other := e.pratica("PT2", "suap-africo", "")
+	e.mustCreate(e.request(other, e.base, "altra pratica"))
+	post := func(r *domain.Request, n int) {
+		for i := range n {
+			m, err := domain.NewMessage(operator, r, fmt.Sprintf("%s %d", r.Subject, i+1), "testo", r.CreatedAt.Add(time.Duration(i+1)*time.Minute))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := e.repo.AddMessage(e.ctx, r, m, domain.NewHistory(p.ID, operator, domain.OpMessageSent, m.Subject, m.At)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	var reqs []*domain.Request
+	for i, n := range []int{2, 0, 3} {
+		r := e.request(p, e.base.Add(time.Duration(i)*time.Hour), fmt.Sprintf("richiesta %d", i+1))
+		e.mustCreate(r)
+		post(r, n)
+		if i < 2 {
+			if err := r.Apply(domain.Decline, r.CreatedAt.Add(30*time.Minute)); err != nil {
+				t.Fatal(err)
+			}
+			if err := e.repo.UpdateRequest(e.ctx, r, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		reqs = append(reqs, r)
+	}
+	shape := func(ts []store.RequestThread) string {
+		var b strings.Builder
+		for _, x := range ts {
+			fmt.Fprintf(&b, "%s:", x.Request.Subject)
+			for _, m := range x.Messages {
+				fmt.Fprintf(&b, " %d", m.Seq)
+			}
+			b.WriteString("; ")
+		}
+		return b.String()
+	}
+	e.calls.take()
+	got, err := e.repo.PraticaThreads(e.ctx, p.ID, 20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := e.calls.take(); c != "Query" {
+		t.Errorf("calls %q, want one Query", c)
+	}
+	if s := shape(got); s != "richiesta 3: 1 2 3; richiesta 2:; richiesta 1: 1 2; " {
+		t.Errorf("threads: %s", s)
+	}
+	if got[0].Request.ID != reqs[2].ID || got[0].Messages[2].Subject != "richiesta 3 3" || got[0].Messages[0].RequestID != reqs[2].ID {
+		t.Errorf("newest: %+v", got[0])
+	}
+	if got, _ := e.repo.PraticaThreads(e.ctx, p.ID, 2); shape(got) != "richiesta 3: 1 2 3; richiesta 2:; " {
+		t.Errorf("two newest: %s", shape(got))
+	}
+	// A message without the index's keys, as written before it existed.
+	var first store.Item
+	res, err := e.b.Query(e.ctx, store.Query{PK: "REQ#" + reqs[0].ID, Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, it := range res.Items {
+		if s, _ := it["sk"].(*types.AttributeValueMemberS); s != nil && s.Value == "MSG#000000001" {
+			first = it
+		}
+	}
+	delete(first, "praticaKey")
+	delete(first, "threadSort")
+	e.rawWrite(store.Write{Put: first})
+	e.calls.take()
+	got, err = e.repo.PraticaThreads(e.ctx, p.ID, 20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := e.calls.take(); c != "Query, Query" {
+		t.Errorf("with a message outside the index: calls %q, want two Queries", c)
+	}
+	if s := shape(got); s != "richiesta 3: 1 2 3; richiesta 2:; richiesta 1: 1 2; " {
+		t.Errorf("threads with a message outside the index: %s", s)
 	}
 }
