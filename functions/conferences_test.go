@@ -204,7 +204,7 @@ func TestConveneSession(t *testing.T) {
 		t.Fatalf("session: %+v", s)
 	}
 	for i := 1; i <= 3; i++ {
-		ob, err := e.store.GetOutbox(e.ctx, store.OutboxID(domain.OutboxEvent{Kind: domain.EventSessionConvened, RequestID: s.ID, Seq: int64(i)}))
+		ob, err := e.store.GetOutbox(e.ctx, store.OutboxID(domain.OutboxEvent{Kind: domain.EventSessionConvened, SubjectID: s.ID, Seq: int64(i)}))
 		if err != nil || ob.Data["bodyId"] != directory[i-1].id || ob.Data["conferenceId"] != c.ID || ob.PraticaID != id {
 			t.Errorf("outbox event %d: %+v %v", i, ob, err)
 		}

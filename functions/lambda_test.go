@@ -688,7 +688,7 @@ func leadtimeRuns(t *testing.T, s *rieStack) func(*testing.T, []byte) {
 			r    *domain.Request
 			kind domain.EventKind
 		}{{soon, domain.EventReminderUnanswered}, {overdue, domain.EventReminderRecording}} {
-			if _, err := s.store.GetOutbox(s.ctx, store.OutboxID(domain.OutboxEvent{Kind: c.kind, RequestID: c.r.ID, Seq: 1})); err != nil {
+			if _, err := s.store.GetOutbox(s.ctx, store.OutboxID(domain.OutboxEvent{Kind: c.kind, SubjectID: c.r.ID, Seq: 1})); err != nil {
 				t.Errorf("%s: %s outbox item: %v", c.r.PraticaID, c.kind, err)
 			}
 		}
@@ -720,7 +720,7 @@ func notifySweeps(t *testing.T, s *rieStack) func(*testing.T, []byte) {
 	if err := s.store.CreateRequest(s.ctx, r, domain.NewHistory(p.ID, suapAfrico, domain.OpRequestCreated, "", at), ev); err != nil {
 		t.Fatal(err)
 	}
-	id := store.OutboxID(domain.OutboxEvent{Kind: domain.EventRequestCreated, RequestID: r.ID, Seq: 1})
+	id := store.OutboxID(domain.OutboxEvent{Kind: domain.EventRequestCreated, SubjectID: r.ID, Seq: 1})
 	return func(t *testing.T, answer []byte) {
 		var res notify.SweepResult
 		if err := json.Unmarshal(answer, &res); err != nil {

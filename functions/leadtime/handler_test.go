@@ -150,7 +150,7 @@ func (e *env) run() leadtime.Result {
 // outbox returns request r's outbox event of kind and seq, or nil.
 func (e *env) outbox(r *domain.Request, kind domain.EventKind, seq int64) *store.OutboxItem {
 	e.t.Helper()
-	it, err := e.store.GetOutbox(e.ctx, store.OutboxID(domain.OutboxEvent{Kind: kind, RequestID: r.ID, Seq: seq}))
+	it, err := e.store.GetOutbox(e.ctx, store.OutboxID(domain.OutboxEvent{Kind: kind, SubjectID: r.ID, Seq: seq}))
 	if errors.Is(err, domain.ErrNotFound) {
 		return nil
 	}
@@ -218,7 +218,7 @@ func TestRun(t *testing.T) {
 		if ob == nil {
 			t.Fatalf("%s: no reminder_unanswered outbox item", r.Subject)
 		}
-		if ob.PraticaID != r.PraticaID || ob.RequestID != r.ID || ob.Status != store.OutboxStatusPending {
+		if ob.PraticaID != r.PraticaID || ob.SubjectID != r.ID || ob.Status != store.OutboxStatusPending {
 			t.Errorf("%s: outbox item %+v", r.Subject, ob)
 		}
 		hist := e.history(r)

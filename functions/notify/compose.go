@@ -126,10 +126,10 @@ func (h *Handler) compose(ctx context.Context, ob *store.OutboxItem, now time.Ti
 	default:
 		return nil, skip("unknown_kind", fmt.Errorf("no mail for event kind %q", ob.Kind))
 	}
-	if ob.RequestID == "" {
+	if ob.SubjectID == "" {
 		return nil, skip("no_request", errors.New("the event names no request"))
 	}
-	r, err := h.d.Store.GetRequest(ctx, ob.RequestID)
+	r, err := h.d.Store.GetRequest(ctx, ob.SubjectID)
 	if errors.Is(err, domain.ErrNotFound) {
 		return nil, skip("request_not_found", err)
 	}
@@ -219,10 +219,10 @@ func (h *Handler) compose(ctx context.Context, ob *store.OutboxItem, now time.Ti
 func (h *Handler) convocation(ctx context.Context, ob *store.OutboxItem, now time.Time) (*composed, error) {
 	sc := domain.ReadSessionConvened(ob.Data)
 	confID, bodyID := sc.ConferenceID, sc.BodyID
-	if ob.PraticaID == "" || ob.RequestID == "" || confID == "" || bodyID == "" {
+	if ob.PraticaID == "" || ob.SubjectID == "" || confID == "" || bodyID == "" {
 		return nil, skip("no_session", errors.New("the event names no session, conference or body"))
 	}
-	x, err := h.d.Store.GetSession(ctx, ob.PraticaID, confID, ob.RequestID)
+	x, err := h.d.Store.GetSession(ctx, ob.PraticaID, confID, ob.SubjectID)
 	if errors.Is(err, domain.ErrNotFound) {
 		return nil, skip("session_not_found", err)
 	}

@@ -302,14 +302,14 @@ func TestEveryMail(t *testing.T) {
 	// The scheduled validator's events (functions/leadtime).
 	r5 := l.request("P5", true)
 	l.flush()
-	rem := domain.OutboxEvent{Kind: "reminder_unanswered", RequestID: r5.ID, PraticaID: r5.PraticaID, Seq: 1, At: l.clk.Now(),
+	rem := domain.OutboxEvent{Kind: "reminder_unanswered", SubjectID: r5.ID, PraticaID: r5.PraticaID, Seq: 1, At: l.clk.Now(),
 		Data: map[string]string{"lastRequestDay": "2027-03-09"}}
 	if err := l.repo.Enqueue(l.ctx, nil, rem); err != nil {
 		t.Fatal(err)
 	}
 	l.check("reminder: unanswered", l.flush(), expect{to: serviceBox, subject: "Sollecito: richiesta di videoconferenza senza risposta – " + office + " – pratica N-P5",
 		text: []string{"ancora senza risposta", "ultimo giorno utile per la richiesta: 09-03-2027", "scaduta senza riscontro"}, link: true})
-	rec := domain.OutboxEvent{Kind: "reminder_recording", RequestID: r.ID, PraticaID: r.PraticaID, Seq: 1, At: l.clk.Now(),
+	rec := domain.OutboxEvent{Kind: "reminder_recording", SubjectID: r.ID, PraticaID: r.PraticaID, Seq: 1, At: l.clk.Now(),
 		Data: map[string]string{"endedOn": "2027-03-11", "due": "2027-03-18"}}
 	if err := l.repo.Enqueue(l.ctx, nil, rec); err != nil {
 		t.Fatal(err)

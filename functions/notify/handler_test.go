@@ -436,7 +436,7 @@ func TestThrottledRecordAloneIsRetried(t *testing.T) {
 	for i := 1; i <= 3; i++ {
 		reqs = append(reqs, e.request(fmt.Sprintf("P%d", i), fmt.Sprintf("2027/%03d", i)))
 	}
-	throttled := store.OutboxID(domain.OutboxEvent{Kind: domain.EventRequestCreated, RequestID: reqs[1].ID, Seq: 1})
+	throttled := store.OutboxID(domain.OutboxEvent{Kind: domain.EventRequestCreated, SubjectID: reqs[1].ID, Seq: 1})
 	e.ses.fail = func(raw []byte) int {
 		if bytes.HasPrefix(messageID(raw), []byte(throttled+"@")) {
 			return 1
@@ -532,8 +532,8 @@ func TestUnknownKindIsSkipped(t *testing.T) {
 	if resp := e.handle(h, batch); len(resp.BatchItemFailures) != 0 {
 		t.Fatal(resp.BatchItemFailures)
 	}
-	future := domain.OutboxEvent{Kind: "reminder", RequestID: r.ID, PraticaID: r.PraticaID, Seq: 1, At: e.clk.Now()}
-	orphan := domain.OutboxEvent{Kind: domain.EventStateChanged, RequestID: "gone", PraticaID: r.PraticaID, Seq: 2, At: e.clk.Now()}
+	future := domain.OutboxEvent{Kind: "reminder", SubjectID: r.ID, PraticaID: r.PraticaID, Seq: 1, At: e.clk.Now()}
+	orphan := domain.OutboxEvent{Kind: domain.EventStateChanged, SubjectID: "gone", PraticaID: r.PraticaID, Seq: 2, At: e.clk.Now()}
 	if err := e.repo.Enqueue(e.ctx, nil, future, orphan); err != nil {
 		t.Fatal(err)
 	}
@@ -576,7 +576,7 @@ func TestBatchOf100Figure(t *testing.T) {
 		var evs []domain.OutboxEvent
 		for range 100 {
 			seq++
-			evs = append(evs, domain.OutboxEvent{Kind: domain.EventRequestCreated, RequestID: r.ID, PraticaID: r.PraticaID, Seq: seq, At: e.clk.Now()})
+			evs = append(evs, domain.OutboxEvent{Kind: domain.EventRequestCreated, SubjectID: r.ID, PraticaID: r.PraticaID, Seq: seq, At: e.clk.Now()})
 		}
 		for i := 0; i < len(evs); i += 25 {
 			if err := e.repo.Enqueue(e.ctx, nil, evs[i:i+25]...); err != nil {

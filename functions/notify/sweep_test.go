@@ -24,7 +24,7 @@ func (e *env) sweep(h *notify.Handler) notify.SweepResult {
 }
 
 func createdID(r *domain.Request) string {
-	return store.OutboxID(domain.OutboxEvent{Kind: domain.EventRequestCreated, RequestID: r.ID, Seq: 1})
+	return store.OutboxID(domain.OutboxEvent{Kind: domain.EventRequestCreated, SubjectID: r.ID, Seq: 1})
 }
 
 // TestSweepTakesUpACrashedClaim: an invocation claims an item and dies

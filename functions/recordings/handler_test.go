@@ -213,7 +213,7 @@ func TestObjectCreated(t *testing.T) {
 	if h := f.history(t, r.PraticaID, domain.OpRecordingAcquired); len(h) != 1 || h[0].ActorName != "Sistema" || h[0].RequestID != id {
 		t.Errorf("history %+v", h)
 	}
-	ob, err := f.store.GetOutbox(f.ctx, store.OutboxID(domain.OutboxEvent{Kind: domain.EventStateChanged, RequestID: id, Seq: got.Version}))
+	ob, err := f.store.GetOutbox(f.ctx, store.OutboxID(domain.OutboxEvent{Kind: domain.EventStateChanged, SubjectID: id, Seq: got.Version}))
 	if err != nil || ob.Data["from"] != "IN_ELABORAZIONE" || ob.Data["to"] != "EVASA" {
 		t.Errorf("outbox %+v %v", ob, err)
 	}

@@ -83,7 +83,7 @@ func notifyBatch(ctx context.Context, ddbEndpoint, sesEndpoint string, records i
 	}
 	var evs []domain.OutboxEvent
 	for i := range records {
-		evs = append(evs, domain.OutboxEvent{Kind: domain.EventRequestCreated, RequestID: r.ID, PraticaID: r.PraticaID,
+		evs = append(evs, domain.OutboxEvent{Kind: domain.EventRequestCreated, SubjectID: r.ID, PraticaID: r.PraticaID,
 			Seq: int64(i + 2), At: clk.Now()})
 	}
 	for i := 0; i < len(evs); i += 25 {

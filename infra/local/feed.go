@@ -260,7 +260,7 @@ func logOutbox(logger *slog.Logger) streamHandler {
 			attrs := []any{"eventName", r.EventName, "sequenceNumber", r.Change.SequenceNumber}
 			if it, err := store.FromEventImage(r.Change.NewImage); err == nil && it != nil {
 				if o, err := store.OutboxFrom(it); err == nil {
-					attrs = append(attrs, "outboxId", o.ID, "kind", o.Kind, "requestId", o.RequestID)
+					attrs = append(attrs, "outboxId", o.ID, "kind", o.Kind, "subjectId", o.SubjectID)
 				}
 			}
 			logger.Info("outbox item not mailed: notify is not wired locally", attrs...)

@@ -88,7 +88,7 @@ func (f *fakeNotify) waitCalls(t *testing.T, n int) [][]string {
 }
 
 func outboxEvent(req string, seq int64) domain.OutboxEvent {
-	return domain.OutboxEvent{Kind: domain.EventMessagePosted, RequestID: req, Seq: seq, At: time.Now()}
+	return domain.OutboxEvent{Kind: domain.EventMessagePosted, SubjectID: req, Seq: seq, At: time.Now()}
 }
 
 // feedFixture is an embedded store with demo data (changes the filter must

@@ -64,7 +64,11 @@ const (
 type OutboxEvent struct {
 	Kind      EventKind
 	PraticaID string
-	RequestID string
+	// SubjectID is what the event is about: a booking request's id, or a
+	// convened session's (EventSessionConvened). It is stored under the
+	// attribute requestId, its name before sessions had events, so stored
+	// items and OutboxID stay as they were.
+	SubjectID string
 	// Seq distinguishes several events of one kind on one request (the
 	// message number, the request version); with the kind it makes the
 	// event's id, so a retried change cannot enqueue a second copy.
@@ -91,7 +95,7 @@ const (
 )
 
 // EventSessionConvened mails one convened body the convocation of a session:
-// RequestID carries the session's id, Seq the body's position in it, and Data
+// SubjectID carries the session's id, Seq the body's position in it, and Data
 // the conference's id ("conferenceId") and the body's ("bodyId").
 const EventSessionConvened EventKind = "session_convened"
 

@@ -51,19 +51,19 @@ func StateChangedEvent(r *Request, from State, reason string, at time.Time) Outb
 // ReminderUnansweredEvent reminds the service of r, still APERTA after its
 // last day to be asked (lastDay).
 func ReminderUnansweredEvent(r *Request, lastDay workdays.Date, at time.Time) OutboxEvent {
-	return OutboxEvent{Kind: EventReminderUnanswered, PraticaID: r.PraticaID, RequestID: r.ID, Seq: 1, At: at,
+	return OutboxEvent{Kind: EventReminderUnanswered, PraticaID: r.PraticaID, SubjectID: r.ID, Seq: 1, At: at,
 		Data: map[string]string{dataLastRequestDay: lastDay.String()}}
 }
 
 // ReminderRecordingEvent reminds the service of r's recording, not
 // acquired although the meeting ended on endedOn and was due by due.
 func ReminderRecordingEvent(r *Request, endedOn, due workdays.Date, at time.Time) OutboxEvent {
-	return OutboxEvent{Kind: EventReminderRecording, PraticaID: r.PraticaID, RequestID: r.ID, Seq: 1, At: at,
+	return OutboxEvent{Kind: EventReminderRecording, PraticaID: r.PraticaID, SubjectID: r.ID, Seq: 1, At: at,
 		Data: map[string]string{dataEndedOn: endedOn.String(), dataDue: due.String()}}
 }
 
 // SessionConvenedEvent mails body n (from 1) of a session its convocation.
-// The event's subject (RequestID) is the session's id, which the store
+// The event's subject (SubjectID) is the session's id, which the store
 // sets; the conference and the body travel in the payload.
 func SessionConvenedEvent(conferenceID, bodyID string, n int, at time.Time) OutboxEvent {
 	return OutboxEvent{Kind: EventSessionConvened, Seq: int64(n), At: at,

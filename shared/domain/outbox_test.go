@@ -31,7 +31,7 @@ func TestOutboxPayloadsRoundTrip(t *testing.T) {
 	}
 	last := workdays.Date{Year: 2027, Month: 3, Day: 9}
 	ev = ReminderUnansweredEvent(r, last, at)
-	if ev.RequestID != "r1" || ev.PraticaID != "p1" || ev.Seq != 1 || ReadReminderUnanswered(ev.Data) != last {
+	if ev.SubjectID != "r1" || ev.PraticaID != "p1" || ev.Seq != 1 || ReadReminderUnanswered(ev.Data) != last {
 		t.Errorf("reminder unanswered: %+v", ev)
 	}
 	due := workdays.Date{Year: 2027, Month: 3, Day: 12}

@@ -384,7 +384,7 @@ func (s *Repo) ConveneSession(ctx context.Context, ch ConveneChange) error {
 	}
 	events := make([]domain.OutboxEvent, len(ch.Events))
 	for i, e := range ch.Events {
-		e.RequestID, e.PraticaID = x.ID, x.PraticaID
+		e.SubjectID, e.PraticaID = x.ID, x.PraticaID
 		events[i] = e
 	}
 	if writes, err = appendOutbox(writes, events); err != nil {

@@ -37,7 +37,7 @@ func TestOutboxStreamSample(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ob.Kind != "request_created" || ob.RequestID != "01JDEMOREQ00000000000000001" || ob.PraticaID != "pratica-456" ||
+	if ob.Kind != "request_created" || ob.SubjectID != "01JDEMOREQ00000000000000001" || ob.PraticaID != "pratica-456" ||
 		ob.Status != store.OutboxStatusPending || ob.Seq != 1 || ob.At.IsZero() || ob.ExpiresAt <= ob.At.Unix() {
 		t.Errorf("outbox item: %+v", ob)
 	}

@@ -213,7 +213,7 @@ type OutboxItem struct {
 	ID        string            `dynamodbav:"id"`
 	Kind      string            `dynamodbav:"kind"`
 	PraticaID string            `dynamodbav:"praticaId,omitempty"`
-	RequestID string            `dynamodbav:"requestId,omitempty"`
+	SubjectID string            `dynamodbav:"requestId,omitempty"` // domain.OutboxEvent.SubjectID
 	Seq       int64             `dynamodbav:"seq"`
 	At        time.Time         `dynamodbav:"at"`
 	Data      map[string]string `dynamodbav:"data,omitempty"`
@@ -238,7 +238,7 @@ const OutboxRetention = 30 * 24 * time.Hour
 // OutboxID is the deterministic id of an event: the same change can never
 // enqueue two copies of it.
 func OutboxID(e domain.OutboxEvent) string {
-	subject := e.RequestID
+	subject := e.SubjectID
 	if subject == "" {
 		subject = e.PraticaID
 	}
@@ -432,7 +432,7 @@ func outboxItem(e domain.OutboxEvent) (Item, error) {
 	id := OutboxID(e)
 	return marshal(OutboxItem{
 		PK: outboxPK(id), SK: skOutbox, Type: TypeOutbox,
-		ID: id, Kind: string(e.Kind), PraticaID: e.PraticaID, RequestID: e.RequestID, Seq: e.Seq,
+		ID: id, Kind: string(e.Kind), PraticaID: e.PraticaID, SubjectID: e.SubjectID, Seq: e.Seq,
 		At: e.At.UTC(), Data: e.Data, Status: OutboxStatusPending, ExpiresAt: e.At.Add(OutboxRetention).Unix(),
 		UnsentKey: unsentPK, DueAt: dueKey(e.At, id),
 	})

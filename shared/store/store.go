@@ -325,8 +325,8 @@ func (s *Repo) CreateRequest(ctx context.Context, r *domain.Request, hist domain
 func withRequest(events []domain.OutboxEvent, r *domain.Request) []domain.OutboxEvent {
 	out := make([]domain.OutboxEvent, len(events))
 	for i, e := range events {
-		if e.RequestID == "" {
-			e.RequestID = r.ID
+		if e.SubjectID == "" {
+			e.SubjectID = r.ID
 		}
 		if e.PraticaID == "" {
 			e.PraticaID = r.PraticaID

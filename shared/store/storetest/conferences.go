@@ -167,7 +167,7 @@ func testConvene(t *testing.T, e *env) {
 		t.Fatalf("history grew by %d, want 1", got-before)
 	}
 	for i := 1; i <= 3; i++ {
-		ob, err := e.repo.GetOutbox(e.ctx, store.OutboxID(domain.OutboxEvent{Kind: domain.EventSessionConvened, RequestID: s.ID, Seq: int64(i)}))
+		ob, err := e.repo.GetOutbox(e.ctx, store.OutboxID(domain.OutboxEvent{Kind: domain.EventSessionConvened, SubjectID: s.ID, Seq: int64(i)}))
 		if err != nil || ob.PraticaID != p.ID {
 			t.Fatalf("outbox %d: %+v %v", i, ob, err)
 		}

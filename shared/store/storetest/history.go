@@ -198,7 +198,7 @@ func testChainEveryChange(t *testing.T, e *env) {
 	if err := e.repo.UpdateRequest(e.ctx, r, []domain.HistoryEntry{domain.NewHistory(p.ID, operator, domain.OpRequestDeclined, "", e.base.Add(3*time.Hour))}); err != nil {
 		t.Fatal(err)
 	}
-	ev := domain.OutboxEvent{Kind: domain.EventStateChanged, PraticaID: p.ID, RequestID: r.ID, Seq: 99, At: e.base}
+	ev := domain.OutboxEvent{Kind: domain.EventStateChanged, PraticaID: p.ID, SubjectID: r.ID, Seq: 99, At: e.base}
 	if err := e.repo.Enqueue(e.ctx, []domain.HistoryEntry{domain.NewHistory(p.ID, domain.System, domain.OpRequestStateChanged, "promemoria", e.base)}, ev); err != nil {
 		t.Fatal(err)
 	}

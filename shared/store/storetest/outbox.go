@@ -21,7 +21,7 @@ func (e *env) outboxOf(praticaID string) string {
 	p := e.pratica(praticaID, "suap-africo", "")
 	r := e.request(p, e.base, "consegna "+praticaID)
 	e.mustCreate(r)
-	return store.OutboxID(domain.OutboxEvent{Kind: domain.EventRequestCreated, RequestID: r.ID, Seq: 1})
+	return store.OutboxID(domain.OutboxEvent{Kind: domain.EventRequestCreated, SubjectID: r.ID, Seq: 1})
 }
 
 func (e *env) delivery(id string) *store.OutboxDelivery {
@@ -60,7 +60,7 @@ func testOutboxDelivery(t *testing.T, e *env) {
 			t.Errorf("after sent: %+v", d)
 		}
 		// The event's own data is untouched by the delivery writes.
-		if d.RequestID == "" || d.Kind != string(domain.EventRequestCreated) || d.ExpiresAt == 0 {
+		if d.SubjectID == "" || d.Kind != string(domain.EventRequestCreated) || d.ExpiresAt == 0 {
 			t.Errorf("event data lost: %+v", d)
 		}
 		// Sent is final, whatever the lease.

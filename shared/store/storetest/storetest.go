@@ -429,7 +429,7 @@ func testStaleRequest(t *testing.T, e *env) {
 	if after := e.historyLen(p.ID); after != before {
 		t.Errorf("history went from %d to %d on a refused change", before, after)
 	}
-	evB.RequestID = r.ID
+	evB.SubjectID = r.ID
 	if _, err := e.repo.GetOutbox(e.ctx, store.OutboxID(evB)); !errors.Is(err, domain.ErrNotFound) {
 		t.Errorf("outbox item of a refused change exists: %v", err)
 	}
@@ -558,19 +558,19 @@ func testOutbox(t *testing.T, e *env) {
 	p := e.pratica("P1", "suap-africo", "")
 	r := e.request(p, e.base, "outbox")
 	e.mustCreate(r)
-	id := store.OutboxID(domain.OutboxEvent{Kind: domain.EventRequestCreated, RequestID: r.ID, Seq: 1})
+	id := store.OutboxID(domain.OutboxEvent{Kind: domain.EventRequestCreated, SubjectID: r.ID, Seq: 1})
 	ob, err := e.repo.GetOutbox(e.ctx, id)
 	if err != nil {
 		t.Fatalf("outbox of a committed create: %v", err)
 	}
-	if ob.Status != store.OutboxStatusPending || ob.RequestID != r.ID || ob.PraticaID != p.ID || ob.Kind != string(domain.EventRequestCreated) {
+	if ob.Status != store.OutboxStatusPending || ob.SubjectID != r.ID || ob.PraticaID != p.ID || ob.Kind != string(domain.EventRequestCreated) {
 		t.Errorf("outbox item: %+v", ob)
 	}
 	loser := e.request(p, e.base, "refused")
 	if err := e.create(loser); !errors.Is(err, domain.ErrLiveRequestExists) {
 		t.Fatalf("second create: %v", err)
 	}
-	lid := store.OutboxID(domain.OutboxEvent{Kind: domain.EventRequestCreated, RequestID: loser.ID, Seq: 1})
+	lid := store.OutboxID(domain.OutboxEvent{Kind: domain.EventRequestCreated, SubjectID: loser.ID, Seq: 1})
 	if _, err := e.repo.GetOutbox(e.ctx, lid); !errors.Is(err, domain.ErrNotFound) {
 		t.Errorf("outbox item of a refused create: %v, want not found", err)
 	}
@@ -581,7 +581,7 @@ func testOutbox(t *testing.T, e *env) {
 		t.Errorf("a duplicate outbox event: %v, want already_enqueued", err)
 	}
 	// Enqueue alone: once, then refused, with its history only the first time.
-	rem := domain.OutboxEvent{Kind: "reminder", RequestID: r.ID, PraticaID: p.ID, Seq: 1, At: e.base}
+	rem := domain.OutboxEvent{Kind: "reminder", SubjectID: r.ID, PraticaID: p.ID, Seq: 1, At: e.base}
 	h := domain.NewHistory(p.ID, operator, domain.OpRequestStateChanged, "promemoria", e.base)
 	before := e.historyLen(p.ID)
 	if err := e.repo.Enqueue(e.ctx, []domain.HistoryEntry{h}, rem); err != nil {
