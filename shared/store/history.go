@@ -172,15 +172,7 @@ func (s *Repo) readHeads(ctx context.Context, praticas []string) (map[string]dom
 	for i, id := range praticas {
 		keys[i] = Key{praticaPK(id), skHistoryHead}
 	}
-	var its []Item
-	var err error
-	if len(keys) == 1 { // nearly always: one GetItem
-		var it Item
-		it, err = s.b.Get(ctx, keys[0])
-		its = []Item{it}
-	} else {
-		its, err = s.b.GetMany(ctx, keys)
-	}
+	its, err := s.getKeys(ctx, keys)
 	if err != nil {
 		return nil, err
 	}

@@ -175,6 +175,16 @@ func (s *Repo) GetOffice(ctx context.Context, id string) (*domain.Office, error)
 	return officeFrom(it)
 }
 
+// getKeys reads keys in their order (a missing item is nil): one GetItem
+// for one key, which is nearly always the case, else one BatchGetItem.
+func (s *Repo) getKeys(ctx context.Context, keys []Key) ([]Item, error) {
+	if len(keys) == 1 {
+		it, err := s.b.Get(ctx, keys[0])
+		return []Item{it}, err
+	}
+	return s.b.GetMany(ctx, keys)
+}
+
 func (s *Repo) get(ctx context.Context, k Key) (Item, error) {
 	it, err := s.b.Get(ctx, k)
 	if err != nil {
@@ -231,15 +241,7 @@ func (s *Repo) praticaAndOffice(ctx context.Context, praticaID, officeID string,
 	if head {
 		keys = append(keys, Key{praticaPK(praticaID), skHistoryHead})
 	}
-	var its []Item
-	var err error
-	if len(keys) == 1 {
-		var it Item
-		it, err = s.b.Get(ctx, keys[0])
-		its = []Item{it}
-	} else {
-		its, err = s.b.GetMany(ctx, keys)
-	}
+	its, err := s.getKeys(ctx, keys)
 	if err != nil {
 		return nil, nil, err
 	}
