@@ -233,7 +233,7 @@ func (h handler) act(w http.ResponseWriter, r *http.Request, id, tok string) {
 // show renders the request page, setting the CSRF cookie when missing.
 func (h handler) show(w http.ResponseWriter, r *http.Request, id, tok string, status int, d pageData) {
 	who := app.LinkPrincipal(id)
-	detail, err := h.svc.Request(r.Context(), who, id)
+	detail, catalogue, err := h.svc.RequestPage(r.Context(), who, id)
 	if errors.Is(err, domain.ErrNotFound) {
 		h.forbidden(w)
 		return
@@ -247,7 +247,7 @@ func (h handler) show(w http.ResponseWriter, r *http.Request, id, tok string, st
 	// Only the accept form, shown while APERTA, needs the rooms.
 	var rooms []app.RoomAvailability
 	if detail.Request.State == domain.StateOpen {
-		if rooms, err = h.svc.RoomsFor(r.Context(), detail.Request); err != nil {
+		if rooms, err = h.svc.RoomsFor(r.Context(), detail.Request, catalogue); err != nil {
 			h.logger.ErrorContext(r.Context(), "availability", "error", err.Error())
 		}
 	}

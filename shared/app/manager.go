@@ -136,24 +136,66 @@ type RoomAvailability struct {
 }
 
 // Availability lists the active rooms and which are free for the request's
-// [start, start+duration).
+// [start, start+duration): the request and the rooms catalogue in one read,
+// then every room's slots booked in the meeting's window with one Query.
 func (s *Service) Availability(ctx context.Context, who domain.Principal, id string) (*domain.Request, []RoomAvailability, error) {
-	r, err := s.managerRequest(ctx, who, id)
+	if who.Role != domain.RoleManager {
+		return nil, nil, domain.ErrManagerOnly
+	}
+	if !domain.ValidID(id) {
+		return nil, nil, domain.ErrNotFound
+	}
+	r, rooms, err := s.store.RequestAndRooms(ctx, id)
 	if err != nil {
 		return nil, nil, err
 	}
-	rooms, err := s.RoomsFor(ctx, r)
-	return r, rooms, err
+	if !who.CanSeeRequest(r) {
+		return nil, nil, domain.ErrNotFound
+	}
+	avail, err := s.availability(ctx, r, rooms)
+	return r, avail, err
 }
 
-// RoomsFor is Availability for a request already read and authorised (the
-// manager's page has it): the room list, then every room's slots booked in
-// the meeting's window with one Query.
-func (s *Service) RoomsFor(ctx context.Context, r *domain.Request) ([]RoomAvailability, error) {
-	rooms, err := s.store.ListRooms(ctx)
-	if err != nil {
-		return nil, err
+// RequestPage is the manager page's read: the request and the rooms
+// catalogue in one call, then its thread and the pratica's earlier requests
+// in one Query on the thread index. RoomsFor(detail.Request, rooms) adds
+// the slots' Query: 3 calls in all.
+func (s *Service) RequestPage(ctx context.Context, who domain.Principal, id string) (*RequestDetail, []domain.Room, error) {
+	if who.Role == domain.RoleAdmin {
+		return nil, nil, domain.ErrForbidden
 	}
+	if !domain.ValidID(id) {
+		return nil, nil, domain.ErrNotFound
+	}
+	r, rooms, err := s.store.RequestAndRooms(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !who.CanSeeRequest(r) {
+		return nil, nil, domain.ErrNotFound
+	}
+	msgs, prev, err := s.store.ThreadAndEarlier(ctx, r, maxPrevious)
+	if err != nil {
+		return nil, nil, err
+	}
+	d := &RequestDetail{Request: r, Messages: msgs, Previous: prev}
+	if err := domain.CanPost(who, r); err != nil {
+		d.NoPostWhy, _ = domain.AsError(err)
+	} else {
+		d.CanPost = true
+	}
+	return d, rooms, nil
+}
+
+// RoomsFor is Availability for a request already read and authorised, with
+// the rooms read along with it (the manager's page has both): every room's
+// slots booked in the meeting's window with one Query.
+func (s *Service) RoomsFor(ctx context.Context, r *domain.Request, rooms []domain.Room) ([]RoomAvailability, error) {
+	return s.availability(ctx, r, rooms)
+}
+
+// availability tells which of rooms are free for r's slots.
+func (s *Service) availability(ctx context.Context, r *domain.Request, rooms []domain.Room) ([]RoomAvailability, error) {
 	slots := domain.Slots(r.Start, r.DurationMinutes)
 	from, to := slots[0], slots[len(slots)-1].Add(domain.SlotLength)
 	booked, err := s.store.BookedSlots(ctx, from, to)

@@ -18,7 +18,7 @@
 //	request          REQ#<requestId>           META                     index keys below; version-checked
 //	message          REQ#<requestId>           MSG#<seq:9 digits>       thread, in order
 //	outbox event     OUTBOX#<eventId>          OUTBOX                   id = <request>.<kind>.<seq>; TTL expiresAt
-//	room             ROOMS                     ROOM#<roomId>            the service's virtual rooms
+//	rooms catalogue  ROOMS                     CATALOGUE                every virtual room (≈10); version-checked
 //	room slot        SLOTS#<UTC day>           SLOT#<slot UTC>#<roomId> put only if absent: no double booking
 //	body (directory) BODIES                    BODY#<bodyId>            name, PEC, e-mail; version-checked
 //	conference       PRATICA#<praticaId>       CDS#<conferenceId>       type, dates, session count; version-checked
@@ -52,7 +52,10 @@
 //	a pratica's requests                      Query byPratica, newest first
 //	a pratica's requests with their threads   Query byThread, newest first (a thread shorter than
 //	(Comunicazioni)                           its request's messageCount: Query pk=REQ#id too)
-//	the rooms                                 Query pk=ROOMS
+//	the rooms                                 GetItem (ROOMS, CATALOGUE)
+//	a request and the rooms                   GetMany on (REQ#id, META) and (ROOMS, CATALOGUE)
+//	a request's thread and earlier requests   Query byThread, threadSort <= <listKey>#~, newest first
+//	(the manager's page; the request read)    (a thread the index shows short: Query pk=REQ#id too)
 //	every room's bookings in a window         Query pk=SLOTS#day, sk BETWEEN SLOT#from AND SLOT#to#~
 //	                                          (one per UTC day of the window: one for a meeting
 //	                                          within a day)

@@ -2,7 +2,10 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"suapcds/shared/domain"
@@ -16,6 +19,9 @@ type Rooms interface {
 	// RequestAndRoom reads a request (domain.ErrNotFound when missing) and a
 	// room (nil when missing) in one call.
 	RequestAndRoom(ctx context.Context, requestID, roomID string) (*domain.Request, *domain.Room, error)
+	// RequestAndRooms reads a request (domain.ErrNotFound when missing) and
+	// every room, by id, in one call.
+	RequestAndRooms(ctx context.Context, requestID string) (*domain.Request, []domain.Room, error)
 	// ListRooms returns every room, by id.
 	ListRooms(ctx context.Context) ([]domain.Room, error)
 	// BookedSlots returns every room's slots booked within [from, to):
@@ -47,10 +53,8 @@ var _ Rooms = (*Repo)(nil)
 
 const (
 	roomsPK      = "ROOMS"
-	skRoomPrefix = "ROOM#"
 	skSlotPrefix = "SLOT#"
-	// TypeRoom and TypeRoomSlot are the item types of rooms and booked slots.
-	TypeRoom     = "room"
+	// TypeRoomSlot is the item type of booked slots.
 	TypeRoomSlot = "roomslot"
 )
 
@@ -65,14 +69,30 @@ func slotSK(t time.Time, roomID string) string { return skSlotPrefix + sortTime(
 
 func slotKey(t time.Time, roomID string) Key { return Key{slotsPK(t), slotSK(t, roomID)} }
 
-type roomRecord struct {
-	PK          string `dynamodbav:"pk"`
-	SK          string `dynamodbav:"sk"`
-	Type        string `dynamodbav:"type"`
+// The rooms catalogue is one item holding every room (the region has a
+// handful, ≈10), so a request and all the rooms are one BatchGetItem. PutRoom
+// rewrites it at its next version: two changes at once cannot both pass.
+const (
+	skCatalogue = "CATALOGUE"
+	// TypeRoomCatalogue is the item type of the rooms catalogue.
+	TypeRoomCatalogue = "roomcatalogue"
+)
+
+var catalogueKey = Key{roomsPK, skCatalogue}
+
+type roomEntry struct {
 	ID          string `dynamodbav:"id"`
 	Name        string `dynamodbav:"name"`
 	DefaultLink string `dynamodbav:"defaultLink,omitempty"`
 	Active      bool   `dynamodbav:"active"`
+}
+
+type catalogueRecord struct {
+	PK      string      `dynamodbav:"pk"`
+	SK      string      `dynamodbav:"sk"`
+	Type    string      `dynamodbav:"type"`
+	Version int64       `dynamodbav:"version"`
+	Rooms   []roomEntry `dynamodbav:"rooms"`
 }
 
 type slotRecord struct {
@@ -84,37 +104,96 @@ type slotRecord struct {
 	RequestID string    `dynamodbav:"requestId"`
 }
 
-// PutRoom stores a room's configuration.
-func (s *Repo) PutRoom(ctx context.Context, r domain.Room) error {
-	it, err := marshal(roomRecord{PK: roomsPK, SK: skRoomPrefix + r.ID, Type: TypeRoom,
-		ID: r.ID, Name: r.Name, DefaultLink: r.DefaultLink, Active: r.Active})
-	if err != nil {
-		return err
+// catalogueFrom decodes the catalogue item (nil: no rooms yet, version 0):
+// the rooms by id.
+func catalogueFrom(it Item) ([]domain.Room, int64, error) {
+	if it == nil {
+		return nil, 0, nil
 	}
-	return s.b.Transact(ctx, []Write{{Put: it}})
+	var c catalogueRecord
+	if err := unmarshal(it, &c); err != nil {
+		return nil, 0, err
+	}
+	out := make([]domain.Room, 0, len(c.Rooms))
+	for _, r := range c.Rooms {
+		out = append(out, domain.Room{ID: r.ID, Name: r.Name, DefaultLink: r.DefaultLink, Active: r.Active})
+	}
+	return out, c.Version, nil
 }
 
-func roomFrom(it Item) (domain.Room, error) {
-	var r roomRecord
-	if err := unmarshal(it, &r); err != nil {
-		return domain.Room{}, err
+func findRoom(rooms []domain.Room, id string) *domain.Room {
+	for i := range rooms {
+		if rooms[i].ID == id {
+			return &rooms[i]
+		}
 	}
-	return domain.Room{ID: r.ID, Name: r.Name, DefaultLink: r.DefaultLink, Active: r.Active}, nil
+	return nil
+}
+
+// putRoomAttempts bounds PutRoom's retries when another change of the
+// catalogue commits between its read and its write.
+const putRoomAttempts = 5
+
+// PutRoom stores a room's configuration: it reads the catalogue and writes
+// it back with the room added or changed, conditioned on the version read
+// (one GetItem, one TransactWriteItems), retrying when the catalogue moved.
+func (s *Repo) PutRoom(ctx context.Context, r domain.Room) error {
+	for attempt := 1; ; attempt++ {
+		it, err := s.b.Get(ctx, catalogueKey)
+		if err != nil {
+			return err
+		}
+		rooms, v, err := catalogueFrom(it)
+		if err != nil {
+			return err
+		}
+		if old := findRoom(rooms, r.ID); old != nil {
+			*old = r
+		} else {
+			rooms = append(rooms, r)
+		}
+		slices.SortFunc(rooms, func(a, b domain.Room) int { return strings.Compare(a.ID, b.ID) })
+		c := catalogueRecord{PK: roomsPK, SK: skCatalogue, Type: TypeRoomCatalogue, Version: v + 1,
+			Rooms: make([]roomEntry, 0, len(rooms))}
+		for _, x := range rooms {
+			c.Rooms = append(c.Rooms, roomEntry{ID: x.ID, Name: x.Name, DefaultLink: x.DefaultLink, Active: x.Active})
+		}
+		put, err := marshal(c)
+		if err != nil {
+			return err
+		}
+		err = s.b.Transact(ctx, []Write{{Put: put, Cond: versioned(v)}})
+		if !errors.Is(err, domain.ErrConflict) || attempt == putRoomAttempts {
+			return err
+		}
+	}
 }
 
 // GetRoom returns a room, or domain.ErrNotFound.
 func (s *Repo) GetRoom(ctx context.Context, id string) (*domain.Room, error) {
-	it, err := s.get(ctx, Key{roomsPK, skRoomPrefix + id})
+	rooms, err := s.ListRooms(ctx)
 	if err != nil {
 		return nil, err
 	}
-	r, err := roomFrom(it)
-	return &r, err
+	if r := findRoom(rooms, id); r != nil {
+		return r, nil
+	}
+	return nil, domain.ErrNotFound
 }
 
-// RequestAndRoom reads both items with one GetMany.
+// RequestAndRoom reads the request and the rooms catalogue with one GetMany.
 func (s *Repo) RequestAndRoom(ctx context.Context, requestID, roomID string) (*domain.Request, *domain.Room, error) {
-	its, err := s.b.GetMany(ctx, []Key{{requestPK(requestID), skMeta}, {roomsPK, skRoomPrefix + roomID}})
+	r, rooms, err := s.RequestAndRooms(ctx, requestID)
+	if err != nil {
+		return nil, nil, err
+	}
+	return r, findRoom(rooms, roomID), nil
+}
+
+// RequestAndRooms reads the request and the rooms catalogue with one
+// GetMany (BatchGetItem).
+func (s *Repo) RequestAndRooms(ctx context.Context, requestID string) (*domain.Request, []domain.Room, error) {
+	its, err := s.b.GetMany(ctx, []Key{{requestPK(requestID), skMeta}, catalogueKey})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -125,31 +204,21 @@ func (s *Repo) RequestAndRoom(ctx context.Context, requestID, roomID string) (*d
 	if err != nil {
 		return nil, nil, err
 	}
-	if its[1] == nil {
-		return r, nil, nil
-	}
-	room, err := roomFrom(its[1])
-	return r, &room, err
+	rooms, _, err := catalogueFrom(its[1])
+	return r, rooms, err
 }
 
-// maxRooms bounds the room list (the service has a handful).
-const maxRooms = 200
-
-// ListRooms returns every room: one Query on the rooms partition.
+// ListRooms returns every room, by id: one GetItem of the catalogue.
 func (s *Repo) ListRooms(ctx context.Context) ([]domain.Room, error) {
-	res, err := s.query(ctx, Query{PK: roomsPK, SKPrefix: skRoomPrefix, Limit: maxRooms})
+	it, err := s.b.Get(ctx, catalogueKey)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]domain.Room, 0, len(res.Items))
-	for _, it := range res.Items {
-		r, err := roomFrom(it)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
+	rooms, _, err := catalogueFrom(it)
+	if rooms == nil && err == nil {
+		rooms = []domain.Room{}
 	}
-	return out, nil
+	return rooms, err
 }
 
 // BookedSlots reads the slots booked within [from, to), all rooms at once:

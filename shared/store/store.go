@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -48,6 +49,11 @@ type Store interface {
 	// RequestThread returns a request and its thread with one Query on the
 	// request's partition (META sorts before MSG#), or domain.ErrNotFound.
 	RequestThread(ctx context.Context, id string) (*domain.Request, []domain.Message, error)
+	// ThreadAndEarlier returns the thread of r (already read) and up to
+	// limit of its pratica's requests created before it, newest first, with
+	// one Query on IndexByThread (a second, on r's partition, only when the
+	// index shows r's thread shorter than r.MessageCount).
+	ThreadAndEarlier(ctx context.Context, r *domain.Request, limit int) ([]domain.Message, []domain.Request, error)
 	// PraticaRequests returns a pratica's requests, newest first.
 	PraticaRequests(ctx context.Context, praticaID string, limit int) ([]domain.Request, error)
 	// PraticaThreads returns up to limit of a pratica's requests, newest
@@ -565,6 +571,49 @@ func (s *Repo) PraticaThreads(ctx context.Context, praticaID string, limit int) 
 		}
 	}
 	return out, nil
+}
+
+// ThreadAndEarlier reads r's thread and the earlier requests, see Store.
+func (s *Repo) ThreadAndEarlier(ctx context.Context, r *domain.Request, limit int) ([]domain.Message, []domain.Request, error) {
+	limit = pageSize(limit)
+	var msgs []domain.Message // r's, newest first
+	var earlier []domain.Request
+	// From r's last message down: r's thread, r, then the older requests
+	// with theirs (every id and "#<seq>" sorts before "~").
+	q := Query{Index: IndexByThread.Name, PK: praticaPK(r.PraticaID), SKFrom: sortTime(time.Time{}),
+		SKTo: listKey(r.CreatedAt, r.ID) + "#~", Desc: true, Limit: MaxPageSize}
+	err := s.queryAll(ctx, q, func(it Item) error {
+		t, _ := it[AttrType].(*types.AttributeValueMemberS)
+		switch {
+		case t == nil:
+		case t.Value == TypeMessage:
+			m, err := messageFrom(it)
+			if err != nil {
+				return err
+			}
+			if m.RequestID == r.ID {
+				msgs = append(msgs, m)
+			}
+		case t.Value == TypeRequest:
+			o, err := requestFrom(it)
+			if err != nil || o.ID == r.ID {
+				return err
+			}
+			if earlier = append(earlier, *o); len(earlier) == limit {
+				return errEnough
+			}
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, errEnough) {
+		return nil, nil, err
+	}
+	if len(msgs) < r.MessageCount {
+		m, err := s.Messages(ctx, r.ID)
+		return m, earlier, err
+	}
+	slices.Reverse(msgs)
+	return msgs, earlier, nil
 }
 
 func pageSize(n int) int {

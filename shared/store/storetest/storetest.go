@@ -873,10 +873,55 @@ func testReadTwo(t *testing.T, e *env) {
 // the window; a slot is held by one request only, also when many answers
 // race for it; releasing frees it, and only its holder may.
 func testRooms(t *testing.T, e *env) {
-	for _, id := range []string{"sala-1", "sala-2"} {
+	if rooms, err := e.repo.ListRooms(e.ctx); err != nil || len(rooms) != 0 {
+		t.Fatalf("no rooms yet: %+v %v", rooms, err)
+	}
+	for _, id := range []string{"sala-2", "sala-1"} {
 		if err := e.repo.PutRoom(e.ctx, domain.Room{ID: id, Name: "Sala " + id, Active: true}); err != nil {
 			t.Fatal(err)
 		}
+	}
+	// The catalogue: every room by id; a change rewrites its room only;
+	// concurrent changes all land (each retries on the catalogue's version).
+	if err := e.repo.PutRoom(e.ctx, domain.Room{ID: "sala-2", Name: "Sala due", DefaultLink: "https://meet.example/2"}); err != nil {
+		t.Fatal(err)
+	}
+	var puts sync.WaitGroup
+	for i := range 3 {
+		puts.Add(1)
+		go func() {
+			defer puts.Done()
+			if err := e.repo.PutRoom(e.ctx, domain.Room{ID: fmt.Sprintf("sala-%d", 7+i), Name: "Sala", Active: true}); err != nil {
+				t.Errorf("concurrent put room: %v", err)
+			}
+		}()
+	}
+	puts.Wait()
+	rooms, err := e.repo.ListRooms(e.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, r := range rooms {
+		ids = append(ids, r.ID)
+	}
+	if strings.Join(ids, ",") != "sala-1,sala-2,sala-7,sala-8,sala-9" || rooms[1] != (domain.Room{ID: "sala-2", Name: "Sala due", DefaultLink: "https://meet.example/2"}) {
+		t.Errorf("rooms: %+v", rooms)
+	}
+	if _, err := e.repo.GetRoom(e.ctx, "sala-5"); !errors.Is(err, domain.ErrNotFound) {
+		t.Errorf("missing room: %v", err)
+	}
+	if err := e.repo.PutRoom(e.ctx, domain.Room{ID: "sala-2", Name: "Sala sala-2", Active: true}); err != nil {
+		t.Fatal(err)
+	}
+	r0 := e.request(e.pratica("PR0", "suap-africo", ""), e.base, "cataloga")
+	e.mustCreate(r0)
+	e.calls.take()
+	if gr, all, err := e.repo.RequestAndRooms(e.ctx, r0.ID); err != nil || gr.ID != r0.ID || len(all) != 5 || all[1].Name != "Sala sala-2" {
+		t.Errorf("request and rooms: %+v %+v %v", gr, all, err)
+	}
+	if c := e.calls.take(); c != "GetMany" {
+		t.Errorf("request and rooms: calls %q, want one GetMany", c)
 	}
 	p := e.pratica("PR1", "suap-africo", "")
 	book := func(r *domain.Request, room string, start time.Time, minutes int) error {
@@ -1048,6 +1093,35 @@ func testPraticaThreads(t *testing.T, e *env) {
 	if got, _ := e.repo.PraticaThreads(e.ctx, p.ID, 2); shape(got) != "richiesta 3: 1 2 3; richiesta 2:; " {
 		t.Errorf("two newest: %s", shape(got))
 	}
+	// A request's thread and the earlier requests: one Query.
+	earlier := func(r *domain.Request, want, wantCalls string) {
+		t.Helper()
+		e.calls.take()
+		msgs, prev, err := e.repo.ThreadAndEarlier(e.ctx, r, 20)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c := e.calls.take(); c != wantCalls {
+			t.Errorf("%s: calls %q, want %q", r.Subject, c, wantCalls)
+		}
+		var b strings.Builder
+		for _, m := range msgs {
+			if m.RequestID != r.ID {
+				t.Errorf("%s: message of %s", r.Subject, m.RequestID)
+			}
+			fmt.Fprintf(&b, "%d ", m.Seq)
+		}
+		b.WriteString("|")
+		for _, o := range prev {
+			fmt.Fprintf(&b, " %s;", o.Subject)
+		}
+		if b.String() != want {
+			t.Errorf("%s: thread and earlier %q, want %q", r.Subject, b.String(), want)
+		}
+	}
+	earlier(reqs[2], "1 2 3 | richiesta 2; richiesta 1;", "Query")
+	earlier(reqs[1], "| richiesta 1;", "Query")
+	earlier(reqs[0], "1 2 |", "Query")
 	// A message without the index's keys, as written before it existed.
 	var first store.Item
 	res, err := e.b.Query(e.ctx, store.Query{PK: "REQ#" + reqs[0].ID, Limit: 100})
@@ -1073,4 +1147,5 @@ func testPraticaThreads(t *testing.T, e *env) {
 	if s := shape(got); s != "richiesta 3: 1 2 3; richiesta 2:; richiesta 1: 1 2; " {
 		t.Errorf("threads with a message outside the index: %s", s)
 	}
+	earlier(reqs[0], "1 2 |", "Query, Query")
 }
