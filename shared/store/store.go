@@ -533,20 +533,13 @@ func (s *Repo) PraticaThreads(ctx context.Context, praticaID string, limit int) 
 	var pending []domain.Message // the next request's, newest first
 	q := Query{Index: IndexByThread.Name, PK: praticaPK(praticaID), Desc: true, Limit: MaxPageSize}
 	err := s.queryAll(ctx, q, func(it Item) error {
-		t, _ := it[AttrType].(*types.AttributeValueMemberS)
+		m, r, err := threadItem(it)
 		switch {
-		case t == nil:
-		case t.Value == TypeMessage:
-			m, err := messageFrom(it)
-			if err != nil {
-				return err
-			}
-			pending = append(pending, m)
-		case t.Value == TypeRequest:
-			r, err := requestFrom(it)
-			if err != nil {
-				return err
-			}
+		case err != nil:
+			return err
+		case m != nil:
+			pending = append(pending, *m)
+		case r != nil:
 			rt := RequestThread{Request: *r}
 			for i := len(pending) - 1; i >= 0; i-- {
 				if pending[i].RequestID == r.ID {
@@ -583,21 +576,17 @@ func (s *Repo) ThreadAndEarlier(ctx context.Context, r *domain.Request, limit in
 	q := Query{Index: IndexByThread.Name, PK: praticaPK(r.PraticaID), SKFrom: sortTime(time.Time{}),
 		SKTo: listKey(r.CreatedAt, r.ID) + "#~", Desc: true, Limit: MaxPageSize}
 	err := s.queryAll(ctx, q, func(it Item) error {
-		t, _ := it[AttrType].(*types.AttributeValueMemberS)
+		m, o, err := threadItem(it)
 		switch {
-		case t == nil:
-		case t.Value == TypeMessage:
-			m, err := messageFrom(it)
-			if err != nil {
-				return err
-			}
+		case err != nil:
+			return err
+		case m != nil:
 			if m.RequestID == r.ID {
-				msgs = append(msgs, m)
+				msgs = append(msgs, *m)
 			}
-		case t.Value == TypeRequest:
-			o, err := requestFrom(it)
-			if err != nil || o.ID == r.ID {
-				return err
+		case o != nil:
+			if o.ID == r.ID {
+				return nil
 			}
 			if earlier = append(earlier, *o); len(earlier) == limit {
 				return errEnough
@@ -614,6 +603,25 @@ func (s *Repo) ThreadAndEarlier(ctx context.Context, r *domain.Request, limit in
 	}
 	slices.Reverse(msgs)
 	return msgs, earlier, nil
+}
+
+// threadItem decodes an item of IndexByThread: a message, or a request
+// (both nil for anything else).
+func threadItem(it Item) (*domain.Message, *domain.Request, error) {
+	t, _ := it[AttrType].(*types.AttributeValueMemberS)
+	switch {
+	case t == nil:
+	case t.Value == TypeMessage:
+		m, err := messageFrom(it)
+		if err != nil {
+			return nil, nil, err
+		}
+		return &m, nil, nil
+	case t.Value == TypeRequest:
+		r, err := requestFrom(it)
+		return nil, r, err
+	}
+	return nil, nil, nil
 }
 
 func pageSize(n int) int {
