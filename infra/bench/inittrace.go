@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
 	"cmp"
 	"fmt"
 	"slices"
@@ -23,10 +21,8 @@ type pkgInit struct {
 // every other line.
 func parseInitTrace(out []byte) []pkgInit {
 	var inits []pkgInit
-	sc := bufio.NewScanner(bytes.NewReader(out))
-	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
-	for sc.Scan() {
-		f := strings.Fields(sc.Text())
+	for line := range strings.Lines(string(out)) {
+		f := strings.Fields(line)
 		// [0]init [1]pkg [2]@t [3]ms, [4]c [5]ms [6]clock, [7]b [8]bytes, [9]a [10]allocs
 		if len(f) != 11 || f[0] != "init" || !strings.HasPrefix(f[2], "@") || f[6] != "clock," || f[10] != "allocs" {
 			continue
