@@ -2,6 +2,7 @@ package mail
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -215,21 +216,11 @@ func sesError(resp *http.Response, body []byte) *SESError {
 		Message2 string `json:"Message"`
 	}
 	_ = json.Unmarshal(body, &doc)
-	code := resp.Header.Get("X-Amzn-ErrorType")
-	for _, c := range []string{doc.Code, doc.Type} {
-		if code == "" {
-			code = c
-		}
-	}
-	code, _, _ = strings.Cut(code, ":")
+	code, _, _ := strings.Cut(cmp.Or(resp.Header.Get("X-Amzn-ErrorType"), doc.Code, doc.Type), ":")
 	if i := strings.LastIndexByte(code, '#'); i >= 0 {
 		code = code[i+1:]
 	}
-	msg := doc.Message
-	if msg == "" {
-		msg = doc.Message2
-	}
-	return &SESError{Status: resp.StatusCode, Code: code, Message: msg, RequestID: resp.Header.Get("X-Amzn-Requestid")}
+	return &SESError{Status: resp.StatusCode, Code: code, Message: cmp.Or(doc.Message, doc.Message2), RequestID: resp.Header.Get("X-Amzn-Requestid")}
 }
 
 // SES sends raw MIME messages with SES v2 SendEmail (Content.Raw). The From

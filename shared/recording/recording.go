@@ -16,7 +16,6 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -104,20 +103,19 @@ func (f *Files) Head(ctx context.Context, key string) (app.ObjectInfo, error) {
 	if err != nil {
 		return app.ObjectInfo{}, fmt.Errorf("recording: %w", err)
 	}
-	resp.Body.Close()
+	defer resp.Body.Close()
 	switch resp.StatusCode {
 	case http.StatusOK:
 	case http.StatusNotFound:
 		return app.ObjectInfo{}, domain.ErrNotFound
 	default:
-		// A HEAD's answer has no body: the status is all S3 says.
-		return app.ObjectInfo{}, &s3http.StatusError{Method: http.MethodHead, Status: resp.StatusCode, RequestID: resp.Header.Get("X-Amz-Request-Id")}
+		return app.ObjectInfo{}, s3http.ErrorOf(http.MethodHead, resp)
 	}
-	size, err := strconv.ParseInt(resp.Header.Get("Content-Length"), 10, 64)
-	if err != nil {
-		return app.ObjectInfo{}, fmt.Errorf("recording: HEAD %s: Content-Length %q", key, resp.Header.Get("Content-Length"))
+	// net/http parsed the header (-1: absent; a malformed one failed Do).
+	if resp.ContentLength < 0 {
+		return app.ObjectInfo{}, fmt.Errorf("recording: HEAD %s: no Content-Length", key)
 	}
-	return app.ObjectInfo{Size: size, ContentType: resp.Header.Get("Content-Type"), ETag: resp.Header.Get("ETag")}, nil
+	return app.ObjectInfo{Size: resp.ContentLength, ContentType: resp.Header.Get("Content-Type"), ETag: resp.Header.Get("ETag")}, nil
 }
 
 // copyAnswerMax bounds the read of a copy's answer: a CopyObjectResult or

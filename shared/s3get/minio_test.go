@@ -18,7 +18,6 @@ import (
 	"suapcds/shared/domain"
 	"suapcds/shared/recording/s3test"
 	"suapcds/shared/s3get"
-	"suapcds/shared/testenv"
 )
 
 // countingTransport counts the body bytes the reader takes from MinIO.
@@ -51,10 +50,10 @@ func (b *countingBody) Read(p []byte) (int, error) {
 // ErrTooLarge, told by Content-Length with the body unread; a missing key
 // is domain.ErrNotFound; keys needing escapes (space, '+', 'à') round-trip.
 func TestReadOnMinIO(t *testing.T) {
-	s3test.Strict(t) // what MinIO checks
+	ep := s3test.Strict(t) // what MinIO checks
 	c, bucket := s3test.Bucket(t)
 	ctx := context.Background()
-	r, err := s3get.New(s3test.Config(), testenv.Endpoint(t, "S3_ENDPOINT"), bucket)
+	r, err := s3get.New(s3test.Config(), ep, bucket)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +107,7 @@ func TestReadOnMinIO(t *testing.T) {
 // error with MinIO's Code, not a missing file (which would send the link
 // instead of retrying), and the error does not hold the secret.
 func TestWrongCredentialsOnMinIO(t *testing.T) {
-	s3test.Strict(t) // what MinIO checks
+	ep := s3test.Strict(t) // what MinIO checks
 	c, bucket := s3test.Bucket(t)
 	ctx := context.Background()
 	const key = "conferences/a/b/convocazione"
@@ -121,7 +120,7 @@ func TestWrongCredentialsOnMinIO(t *testing.T) {
 		"wrong secret":   {Region: s3test.Region(), Credentials: credentials.NewStaticCredentialsProvider(os.Getenv("S3_ACCESS_KEY"), secret, "")},
 		"unknown key id": {Region: s3test.Region(), Credentials: credentials.NewStaticCredentialsProvider("AKIDUNKNOWN", secret, "")},
 	} {
-		r, err := s3get.New(cfg, testenv.Endpoint(t, "S3_ENDPOINT"), bucket)
+		r, err := s3get.New(cfg, ep, bucket)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -398,7 +398,22 @@ func TestRetries(t *testing.T) {
 		}
 	}
 	srv.Close()
+	var tries atomic.Int32
+	b.WrapTransport(func(rt http.RoundTripper) http.RoundTripper {
+		return roundTripFunc(func(r *http.Request) (*http.Response, error) {
+			tries.Add(1)
+			return rt.RoundTrip(r)
+		})
+	})
 	if _, err := b.Do(ctx, http.MethodHead, "k", nil); err == nil || strings.Contains(err.Error(), "http://") {
 		t.Errorf("closed server: %v", err)
 	}
+	if n := tries.Load(); n != 3 {
+		t.Errorf("a refused connection was tried %d times, want 3", n)
+	}
 }
+
+// roundTripFunc is a RoundTripper from a function.
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }

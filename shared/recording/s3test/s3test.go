@@ -61,10 +61,11 @@ func Endpoint(t testing.TB) string {
 }
 
 // Strict skips t unless it runs on MinIO (or fails it under CI without
-// one): for tests of what a real S3 refuses (a signature, a POST policy).
-func Strict(t testing.TB) {
+// one), and returns MinIO's URL: for tests of what a real S3 refuses (a
+// signature, a POST policy).
+func Strict(t testing.TB) string {
 	t.Helper()
-	testenv.Endpoint(t, "S3_ENDPOINT")
+	return testenv.Endpoint(t, "S3_ENDPOINT")
 }
 
 // memS3 is the in-process S3's URL.
