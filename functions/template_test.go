@@ -32,7 +32,7 @@ import (
 	"suapcds/functions/pratiche"
 	"suapcds/functions/recordings"
 	"suapcds/shared/api"
-	"suapcds/shared/config"
+	"suapcds/shared/config/base"
 	"suapcds/shared/httpapi"
 	"suapcds/shared/signedlink"
 )
@@ -461,7 +461,7 @@ func TestFunctionEnvironment(t *testing.T) {
 			continue
 		}
 		var err error
-		read := config.Trace(env, func() { err = load() })
+		read := base.Trace(env, func() { err = load() })
 		if err != nil {
 			t.Errorf("%s: the template's values do not configure it: %v", id, err)
 		}

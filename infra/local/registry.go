@@ -62,6 +62,12 @@ func (e env) notify() (*notify.Handler, error) {
 		ClaimLease: e.ClaimLease, SweepGrace: e.SweepGrace})
 }
 
+// recordings builds the recordings function, whose HTTP routes and S3
+// events are one Function on Lambda.
+func (e env) recordings() (*recordings.Function, error) {
+	return recordings.New(recordings.Deps{App: e.app(), Bucket: e.Bucket})
+}
+
 // streamHandler is a DynamoDB stream function's Lambda entry point.
 type streamHandler func(context.Context, events.DynamoDBEvent) (events.DynamoDBEventResponse, error)
 
@@ -126,14 +132,14 @@ var registry = map[string]wiring{
 	}},
 	"RecordingsFunction": {
 		HTTP: func(e env) (http.Handler, error) {
-			f, err := recordings.New(recordings.Deps{App: e.app(), Bucket: e.Bucket})
+			f, err := e.recordings()
 			if err != nil {
 				return nil, err
 			}
 			return f.HTTP, nil
 		},
 		S3: func(e env) (s3Handler, error) {
-			f, err := recordings.New(recordings.Deps{App: e.app(), Bucket: e.Bucket})
+			f, err := e.recordings()
 			if err != nil {
 				return nil, err
 			}

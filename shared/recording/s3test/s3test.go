@@ -76,7 +76,7 @@ var memS3 = sync.OnceValue(func() string {
 
 // Client connects the S3 service client to MinIO (tests check what the
 // functions' lean requests did with it); with CI set a missing endpoint
-// fails the test, elsewhere it skips.
+// fails the test, elsewhere it is the in-process S3 (Endpoint).
 func Client(t testing.TB) (*s3.Client, string) {
 	t.Helper()
 	ep := Endpoint(t)
