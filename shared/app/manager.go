@@ -142,6 +142,17 @@ func (s *Service) Availability(ctx context.Context, who domain.Principal, id str
 	if who.Role != domain.RoleManager {
 		return nil, nil, domain.ErrManagerOnly
 	}
+	r, rooms, err := s.requestAndRooms(ctx, who, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	avail, err := s.RoomsFor(ctx, r, rooms)
+	return r, avail, err
+}
+
+// requestAndRooms reads request id with the rooms catalogue (one call), as
+// visibleRequest reads a request alone: not found when who may not see it.
+func (s *Service) requestAndRooms(ctx context.Context, who domain.Principal, id string) (*domain.Request, []domain.Room, error) {
 	if !domain.ValidID(id) {
 		return nil, nil, domain.ErrNotFound
 	}
@@ -152,8 +163,7 @@ func (s *Service) Availability(ctx context.Context, who domain.Principal, id str
 	if !who.CanSeeRequest(r) {
 		return nil, nil, domain.ErrNotFound
 	}
-	avail, err := s.availability(ctx, r, rooms)
-	return r, avail, err
+	return r, rooms, nil
 }
 
 // RequestPage is the manager page's read: the request and the rooms
@@ -164,26 +174,16 @@ func (s *Service) RequestPage(ctx context.Context, who domain.Principal, id stri
 	if who.Role == domain.RoleAdmin {
 		return nil, nil, domain.ErrForbidden
 	}
-	if !domain.ValidID(id) {
-		return nil, nil, domain.ErrNotFound
-	}
-	r, rooms, err := s.store.RequestAndRooms(ctx, id)
+	r, rooms, err := s.requestAndRooms(ctx, who, id)
 	if err != nil {
 		return nil, nil, err
-	}
-	if !who.CanSeeRequest(r) {
-		return nil, nil, domain.ErrNotFound
 	}
 	msgs, prev, err := s.store.ThreadAndEarlier(ctx, r, maxPrevious)
 	if err != nil {
 		return nil, nil, err
 	}
 	d := &RequestDetail{Request: r, Messages: msgs, Previous: prev}
-	if err := domain.CanPost(who, r); err != nil {
-		d.NoPostWhy, _ = domain.AsError(err)
-	} else {
-		d.CanPost = true
-	}
+	d.allowPost(who)
 	return d, rooms, nil
 }
 
@@ -191,11 +191,6 @@ func (s *Service) RequestPage(ctx context.Context, who domain.Principal, id stri
 // the rooms read along with it (the manager's page has both): every room's
 // slots booked in the meeting's window with one Query.
 func (s *Service) RoomsFor(ctx context.Context, r *domain.Request, rooms []domain.Room) ([]RoomAvailability, error) {
-	return s.availability(ctx, r, rooms)
-}
-
-// availability tells which of rooms are free for r's slots.
-func (s *Service) availability(ctx context.Context, r *domain.Request, rooms []domain.Room) ([]RoomAvailability, error) {
 	slots := domain.Slots(r.Start, r.DurationMinutes)
 	from, to := slots[0], slots[len(slots)-1].Add(domain.SlotLength)
 	booked, err := s.store.BookedSlots(ctx, from, to)

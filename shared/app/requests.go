@@ -167,12 +167,17 @@ func (s *Service) Request(ctx context.Context, who domain.Principal, id string) 
 	if len(d.Previous) > maxPrevious {
 		d.Previous = d.Previous[:maxPrevious]
 	}
-	if err := domain.CanPost(who, r); err != nil {
+	d.allowPost(who)
+	return d, nil
+}
+
+// allowPost says whether who may post to d's thread, and why not.
+func (d *RequestDetail) allowPost(who domain.Principal) {
+	if err := domain.CanPost(who, d.Request); err != nil {
 		d.NoPostWhy, _ = domain.AsError(err)
 	} else {
 		d.CanPost = true
 	}
-	return d, nil
 }
 
 // PraticaRequests returns a pratica's requests, newest first (the live one,

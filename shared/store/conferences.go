@@ -298,7 +298,7 @@ func (s *Repo) CreateConference(ctx context.Context, c *domain.Conference, hist 
 		return err
 	}
 	writes := []Write{
-		{Check: &Key{praticaPK(c.PraticaID), skMeta}, Cond: Condition{Kind: CondExists, Fail: errPraticaMissing}},
+		{Check: &Key{praticaPK(c.PraticaID), skMeta}, Cond: Condition{Kind: CondExists, Fail: domain.ErrPraticaNotFound}},
 		{Put: it, Cond: Condition{Kind: CondNotExists}},
 	}
 	if _, err := s.transact(ctx, writes, []domain.HistoryEntry{hist}, expect{}); err != nil {

@@ -293,8 +293,6 @@ func appendOutbox(writes []Write, events []domain.OutboxEvent) ([]Write, error) 
 	return writes, nil
 }
 
-var errPraticaMissing = domain.ErrPraticaNotFound
-
 // CreateRequest stores a new request with the pratica's live lock.
 func (s *Repo) CreateRequest(ctx context.Context, r *domain.Request, hist domain.HistoryEntry, events ...domain.OutboxEvent) error {
 	if r.ID == "" {
@@ -314,7 +312,7 @@ func (s *Repo) CreateRequest(ctx context.Context, r *domain.Request, hist domain
 		return err
 	}
 	writes := []Write{
-		{Check: &Key{praticaPK(r.PraticaID), skMeta}, Cond: Condition{Kind: CondExists, Fail: errPraticaMissing}},
+		{Check: &Key{praticaPK(r.PraticaID), skMeta}, Cond: Condition{Kind: CondExists, Fail: domain.ErrPraticaNotFound}},
 		{Put: lock, Cond: Condition{Kind: CondNotExists, Fail: domain.ErrLiveRequestExists}},
 		{Put: it, Cond: Condition{Kind: CondNotExists}},
 	}
